@@ -1,0 +1,135 @@
+"""The main job: sources -> store -> validate -> check queries -> write dist/.
+
+Nothing is written unless every step passes, and dist/ is replaced in one rename, so a failed build
+leaves the previous output exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import export, queries
+from .errors import ChecksFailed
+from .sources import load_store, relpath, source_files
+from .version import RELEASE_DATE, VERSION
+
+
+@dataclass
+class BuildResult:
+    triples: int
+    graphs: int
+    conforms: bool
+    queries_checked: int
+    cases_checked: int
+    qc_checks: int
+    seconds: float
+    out_dir: Path
+    files: dict[str, int] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        return (f"pactgraph {VERSION}: {self.triples} triples in {self.graphs} graphs; "
+                f"conforms: {'yes' if self.conforms else 'no'}; "
+                f"{self.queries_checked} queries ({self.cases_checked} cases) and {self.qc_checks} QC checks passed; "
+                f"wrote {len(self.files)} files to {self.out_dir} in {self.seconds:.2f} s")
+
+
+def check_queries(store: ox.Store, queries_dir: Path) -> tuple[int, int, list[str]]:
+    """Run every canned query against its expected results; returns (queries, cases, failures)."""
+    found = queries.discover(queries_dir)
+    failures, cases = [], 0
+    for q in found.values():
+        for r in queries.check(store, q):
+            cases += 1
+            if not r.ok:
+                failures.append(f"query {r.query} case {r.case}: {r.detail}")
+    return len(found), cases, failures
+
+
+def run_qc(store: ox.Store, queries_dir: Path) -> tuple[int, list[str]]:
+    """Run the `*-violation.rq` QC queries; any row they return is a failure."""
+    paths = queries.violation_checks(queries_dir)
+    failures = []
+    for path in paths:
+        _, got = queries.rows(queries.run(store, path.read_text(encoding="utf-8")))
+        failures += [f"{path.name}: {row}" for row in got[:10]]
+    return len(paths), failures
+
+
+def build(project, out_dir: Path | None = None, data_dir: Path | None = None, log=print) -> BuildResult:
+    from .validate import validate_store  # pyshacl is only loaded by the commands that validate
+
+    started = time.perf_counter()
+    out_dir = out_dir or project.dist_dir
+    files = source_files(project, data_dir)
+    store = load_store(files)
+    log(f"loaded {len(files)} files, {len(store)} quads")
+
+    report = validate_store(store, files, project.shapes_files(), project.ontology_shapes_files(), project.root)
+    problems = []
+    if not report.conforms:
+        problems.append(report.text())
+    n_queries, n_cases, query_failures = check_queries(store, project.queries_dir)
+    n_qc, qc_failures = run_qc(store, project.queries_dir)
+    problems += query_failures + qc_failures
+    if problems:
+        raise ChecksFailed("build failed; dist/ left unchanged:\n" + "\n".join(problems))
+
+    quads = list(store)
+    graphs = sorted({q.graph_name.value for q in quads})
+    tmp = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        sizes = export.write_all(quads, tmp)
+        from .publish import publish
+
+        sizes.update(publish(store, quads, tmp, project, log=log))
+        shacl = ox.serialize(export.canonical_quads(_oxquads(report.graph)), format=ox.RdfFormat.N_QUADS)
+        (tmp / "shacl-report.ttl").write_bytes(
+            ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(shacl, format=ox.RdfFormat.N_QUADS)),
+                         format=ox.RdfFormat.TURTLE, prefixes={"sh": "http://www.w3.org/ns/shacl#"}))
+        for path in project.shapes_files():
+            shutil.copyfile(path, tmp / path.name)
+        counts = {g: sum(1 for q in quads if q.graph_name.value == g) for g in graphs}
+        build_report = {
+            "version": VERSION,
+            "release_date": RELEASE_DATE,
+            "triples": len(export.union_triples(quads)),
+            "quads": len(quads),
+            "graphs": counts,
+            "sources": [relpath(f.path, project.root) for f in files],
+            "conforms": True,
+            "queries_checked": n_queries,
+            "query_cases_checked": n_cases,
+            "qc_checks": n_qc,
+            "files": {k: sizes[k] for k in sorted(sizes)},
+        }
+        (tmp / "build-report.json").write_text(json.dumps(build_report, indent=2, sort_keys=True) + "\n",
+                                               encoding="utf-8")
+        _swap(tmp, out_dir)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return BuildResult(build_report["triples"], len(graphs), True, n_queries, n_cases, n_qc,
+                       time.perf_counter() - started, out_dir, build_report["files"])
+
+
+def _oxquads(graph) -> list[ox.Quad]:
+    data = graph.serialize(format="nt", encoding="utf-8")
+    return [ox.Quad(t.subject, t.predicate, t.object) for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
+
+
+def _swap(new: Path, target: Path) -> None:
+    """Replace `target` by `new` with renames only, so readers see the old or the new, never a mix."""
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if target.exists():
+        target.rename(old)
+    new.rename(target)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,154 @@
+"""The `pactgraph` command: a thin layer over the library.
+
+Exit codes: 0 success, 1 the data does not conform or a check failed, 2 usage or input error.
+Imports are done inside each command so that `pactgraph query` never loads the validator.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import EXIT_OK, EXIT_USAGE, PactgraphError
+from .version import VERSION
+
+
+def _param(text: str) -> tuple[str, str]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return name, value
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # argparse exits 2 too; keep its one-line style
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"pactgraph: error: {message}\n")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="pactgraph", description="Build, validate and query the pactgraph knowledge graph.")
+    p.add_argument("--version", action="version", version=f"pactgraph {VERSION}")
+    p.add_argument("--root", type=Path, help="project folder (default: the one holding ontology/ and data/ at or above the current folder)")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    b = sub.add_parser("build", help="load, validate, check every query and write dist/")
+    b.add_argument("--out", type=Path, help="output folder (default: dist/)")
+    b.add_argument("--data", type=Path, help="data folder (default: data/)")
+    b.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+
+    v = sub.add_parser("validate", help="validate the data against the shapes (exit 0 conforms, 1 not)")
+    v.add_argument("--data", type=Path, help="data folder (default: data/)")
+
+    q = sub.add_parser("query", help="run a canned query")
+    q.add_argument("name", nargs="?", help="query name (see --list)")
+    q.add_argument("--list", action="store_true", help="list the queries: name, then question")
+    q.add_argument("--param", "-p", action="append", type=_param, default=[], metavar="NAME=VALUE")
+    q.add_argument("--format", "-f", choices=("table", "csv", "tsv", "json"), default="table")
+
+    s = sub.add_parser("sparql", help="run an ad-hoc SPARQL query (text or file) on the built graph")
+    s.add_argument("query", help="SPARQL text, or the path of a .rq file")
+    s.add_argument("--format", "-f", choices=("table", "csv", "tsv", "json"), default="table")
+
+    # Commands that live in their own module: each defines HELP, add_arguments(parser) and
+    # run(project, args), and keeps its module-level imports to the standard library.
+    for name in PLUGIN_COMMANDS:
+        module = _plugin(name)
+        module.add_arguments(sub.add_parser(name, help=module.HELP))
+    return p
+
+
+#: command name -> module in this package
+PLUGIN_COMMANDS: dict[str, str] = {"serve": "serve", "load": "load"}
+
+
+def _plugin(name: str):
+    import importlib
+
+    return importlib.import_module(f".{PLUGIN_COMMANDS[name]}", __package__)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = make_parser().parse_args(argv)
+    try:
+        from .project import find_project
+
+        project = find_project(args.root) if args.root else find_project()
+        if args.command in PLUGIN_COMMANDS:
+            return _plugin(args.command).run(project, args)
+        return COMMANDS[args.command](project, args)
+    except PactgraphError as err:
+        print(f"pactgraph: {'error: ' if err.exit_code == EXIT_USAGE else ''}{err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        return 130
+
+
+def cmd_build(project, args) -> int:
+    from .build import build
+
+    log = (lambda *a: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
+    result = build(project, out_dir=args.out, data_dir=args.data, log=log)
+    if not args.quiet:
+        print(result.summary())
+    return EXIT_OK
+
+
+def cmd_validate(project, args) -> int:
+    from .sources import load_store, source_files
+    from .validate import validate_store
+
+    files = source_files(project, args.data)
+    store = load_store(files)
+    report = validate_store(store, files, project.shapes_files(), project.ontology_shapes_files(), project.root)
+    print(report.text())
+    return EXIT_OK if report.conforms else 1
+
+
+def cmd_query(project, args) -> int:
+    from . import queries
+    from .results import write
+
+    found = queries.discover(project.queries_dir)
+    if args.list:
+        for q in found.values():
+            print(f"{q.name}\t{q.question}")
+        return EXIT_OK
+    if not args.name:
+        raise_usage("query needs a NAME or --list")
+    q = queries.get(found, args.name)
+    subs = q.bindings(dict(args.param))
+    from .store import open_store
+
+    write(queries.run(open_store(project), q.text, subs), args.format, sys.stdout)
+    return EXIT_OK
+
+
+def cmd_sparql(project, args) -> int:
+    from . import queries
+    from .errors import InputError
+    from .results import write
+    from .store import open_store
+
+    text = args.query
+    path = Path(text)
+    if text.endswith(".rq") or (len(text) < 4096 and "\n" not in text and path.is_file()):
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as err:
+            raise InputError(f"cannot read query file {path}: {err.strerror}") from None
+    write(queries.run(open_store(project), text, prefixes=True), args.format, sys.stdout)
+    return EXIT_OK
+
+
+def raise_usage(message: str):
+    from .errors import InputError
+
+    raise InputError(message)
+
+
+COMMANDS = {"build": cmd_build, "validate": cmd_validate, "query": cmd_query, "sparql": cmd_sparql}
+
+if __name__ == "__main__":
+    sys.exit(main())

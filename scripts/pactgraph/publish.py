@@ -1,0 +1,75 @@
+"""Publishing artefacts written beside the exports: descriptions, documentation, pages, pictures.
+
+Called by build.py once the dataset has passed every check, with the validated store (one named graph
+per source file), its quads and the temporary folder that becomes dist/. Writes:
+
+* void.ttl, service-description.ttl — VoID + DCAT and a SPARQL Service Description (describe.py)
+* ontology/index.html — the ontology documented by pyLODE (ontodoc.py)
+* site/ — a page per resource with Turtle and JSON-LD beside it, an index, a sources list (site.py)
+  and two pictures, network.svg and timeline.svg (pictures.py)
+
+The JSON-LD export and its context.jsonld are written by export.write_all. See docs/publishing.md.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from . import describe, jsonld, ontodoc, pictures, site
+from .gather import gather
+
+#: Files listed on the site's index page, with what they are (sizes are read from dist/).
+DOWNLOADS = {
+    "pactgraph.ttl": "the merged graph, Turtle",
+    "pactgraph.nt": "the merged graph, N-Triples",
+    "pactgraph.rdf": "the merged graph, RDF/XML",
+    "pactgraph.jsonld": "the merged graph, JSON-LD compacted with context.jsonld",
+    "pactgraph.nq": "one named graph per source file, N-Quads",
+    "pactgraph.trig": "one named graph per source file, TriG",
+    "context.jsonld": "the JSON-LD context: prefixes and a term for every property",
+    "void.ttl": "VoID and DCAT description of the dataset",
+    "service-description.ttl": "SPARQL 1.1 Service Description of the endpoint",
+    "shapes.ttl": "the SHACL shapes the data is validated with",
+    "shacl-report.ttl": "the SHACL validation report",
+    "build-report.json": "what the build loaded, checked and wrote",
+}
+
+
+def publish(store, quads, folder, project, log=lambda msg: None) -> dict[str, int]:
+    """Write the publishing artefacts into `folder`; returns relative file name -> size in bytes."""
+    folder = Path(folder)
+    sizes: dict[str, int] = {}
+    timings = []
+    t = time.perf_counter()
+
+    def lap(what: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        timings.append(f"{what} {now - t:.2f} s")
+        t = now
+
+    desc_sizes, _stats = describe.write_descriptions(store, folder, log)
+    sizes.update(desc_sizes)
+    lap("descriptions")
+
+    html, anchors, tool = ontodoc.ontology_html(quads, log)
+    (folder / "ontology").mkdir(exist_ok=True)
+    data = html.encode("utf-8")
+    (folder / ontodoc.PAGE).write_bytes(data)
+    sizes[ontodoc.PAGE] = len(data)
+    term_links = {iri: f"{ontodoc.PAGE}#{anchor}" for iri, anchor in anchors.items()}
+    lap(f"ontology docs ({tool})")
+
+    idx = gather(store)
+    lap("gather")
+    sizes.update(pictures.write_pictures(idx, folder))
+    lap("pictures")
+    ctx = jsonld.build_context(quads)
+    downloads = {name: (folder / name).stat().st_size if (folder / name).is_file() else 0 for name in DOWNLOADS}
+    site_sizes = site.write_site(idx, ctx, folder, term_links, downloads, DOWNLOADS)
+    sizes.update(site_sizes)
+    pages = sum(1 for k in site_sizes if k.startswith("site/id/") and k.endswith(".html"))
+    lap(f"{pages} pages")
+    log("published: " + "; ".join(timings))
+    return sizes

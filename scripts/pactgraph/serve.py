@@ -1,0 +1,687 @@
+"""`pactgraph serve`: the built graph on loopback, read-only.
+
+Two processes. The Oxigraph server (`oxigraph serve-read-only`, from the PyPI package `oxigraph`)
+holds a copy of `dist/pactgraph.nq` and answers SPARQL on an internal loopback port. In front of it a
+small standard-library HTTP server on the public port adds only what Oxigraph lacks:
+
+* `/sparql` (GET, POST; `/query` is the same): forwarded to Oxigraph, which does the content
+  negotiation (JSON, XML, CSV, TSV results; RDF syntaxes for CONSTRUCT/DESCRIBE). The front refuses
+  SPARQL Update (403), enforces the time limit (Oxigraph's `--timeout-s`, and a deadline of its own)
+  and the result-size limit (rows are counted as they stream; past the limit the answer is refused);
+* `/`: the YASGUI query page (YASGUI's files come from the Oxigraph server, nothing from a CDN);
+* `/id/{kind}/{slug}`: the project's IRIs, dereferenced (303 See Other to a document per format,
+  see docs/serving.md), and the documents themselves (`.html`, `.ttl`, `.jsonld`, `.nt`, `.rdf`);
+* any other path: a file of `dist/site/` if there is one.
+
+Ctrl-C or SIGTERM stops the front and the Oxigraph process, and removes the temporary store.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from .errors import InputError
+
+HELP = "serve the built graph on loopback: SPARQL endpoint, query UI, dereferenceable IRIs"
+
+BASE_IRI = "https://w3id.org/pactgraph/"
+RESOURCE_PATH = re.compile(r"^/id/([a-z]+)/([a-z0-9]+(?:-[a-z0-9]+)*)(?:\.([a-z]+))?$")
+MAX_REQUEST_BODY = 1 << 20  # 1 MiB of query text is plenty
+MAX_UNCOUNTED_BYTES = 64 << 20  # answers in syntaxes that cannot be counted while streaming
+GRACE_SECONDS = 2.0  # the front's own deadline is the time limit plus this
+OXIGRAPH_CANCELLED = b"The SPARQL operation has been cancelled"
+
+#: document formats of a resource: extension -> (media type, pyoxigraph format name or None for HTML)
+DOCUMENTS = {
+    "html": ("text/html", None),
+    "ttl": ("text/turtle", "TURTLE"),
+    "jsonld": ("application/ld+json", "JSON_LD"),
+    "nt": ("application/n-triples", "N_TRIPLES"),
+    "rdf": ("application/rdf+xml", "RDF_XML"),
+}
+
+#: classes whose nodes are n-ary relations: a resource's page includes those pointing to it
+NARY_CLASSES = ("Sovereignty", "Administration", "TerritorialClaim", "OfficeTerm", "Membership",
+                "AgreementAct", "Intention", "AttributedClaim")
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, loopback)")
+    p.add_argument("--port", type=int, default=7878, help="port to listen on (default 7878)")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="S",
+                   help="time limit of one query in seconds (default 10)")
+    p.add_argument("--max-results", type=int, default=10000, metavar="N",
+                   help="most rows (or triples) one answer may have (default 10000)")
+    p.add_argument("--file", type=Path, help="N-Quads file to serve (default dist/pactgraph.nq)")
+    p.add_argument("--site", type=Path, help="folder of static pages (default dist/site)")
+    p.add_argument("--oxigraph", metavar="PATH", help="the oxigraph server binary (default: found on PATH "
+                   "or beside this Python)")
+    p.add_argument("--quiet", "-q", action="store_true", help="no access log")
+
+
+# -- the Oxigraph process ------------------------------------------------------------------------
+
+def find_oxigraph(given: str | None = None) -> str:
+    if given:
+        if shutil.which(given):
+            return shutil.which(given)
+        raise InputError(f"oxigraph binary not found: {given}")
+    for candidate in (Path(sys.executable).parent / "oxigraph", shutil.which("oxigraph")):
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    raise InputError("the Oxigraph server is not installed: pip install oxigraph (it provides the "
+                     "'oxigraph' command), or give --oxigraph PATH")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+def _die_with_parent() -> None:  # runs in the child before exec (Linux): SIGTERM it if we die
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - best effort
+        pass
+
+
+class Backend:
+    """`oxigraph serve-read-only` on a free loopback port, over a store loaded from the N-Quads file."""
+
+    def __init__(self, binary: str, dataset: Path, timeout: float, log=lambda msg: None):
+        self.binary, self.dataset, self.timeout, self.log = binary, dataset, timeout, log
+        self.folder: Path | None = None
+        self.process: subprocess.Popen | None = None
+        self.port = 0
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return "127.0.0.1", self.port
+
+    def start(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="pactgraph-serve-"))
+        store = self.folder / "store"
+        t0 = time.monotonic()
+        done = subprocess.run([self.binary, "load", "--location", str(store), "--file", str(self.dataset)],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            raise InputError(f"oxigraph could not load {self.dataset}: {_last_line(done.stderr)}")
+        self.log(f"loaded {self.dataset.name} into a temporary store in {time.monotonic() - t0:.2f} s")
+        self.port = free_port()
+        logfile = open(self.folder / "oxigraph.log", "wb")
+        self.process = subprocess.Popen(
+            [self.binary, "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{self.port}",
+             "--union-default-graph", "--timeout-s", str(max(1, round(self.timeout)))],
+            stdin=subprocess.DEVNULL, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True,
+            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+        logfile.close()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise InputError(f"the oxigraph server stopped at start: {_last_line(self._log_text())}")
+            try:
+                with socket.create_connection(self.address, timeout=0.5):
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise InputError("the oxigraph server did not start within 30 s")
+
+    def _log_text(self) -> str:
+        try:
+            return (self.folder / "oxigraph.log").read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)
+        if self.folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in (text or "").splitlines() if line.strip()]
+    return lines[-1] if lines else "no message"
+
+
+# -- content negotiation ---------------------------------------------------------------------------
+
+def parse_accept(header: str | None) -> list[tuple[str, float]]:
+    ranges = []
+    for part in (header or "").split(","):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        if not media:
+            continue
+        q = 1.0
+        for f in fields[1:]:
+            if f.lower().startswith("q="):
+                try:
+                    q = float(f[2:])
+                except ValueError:
+                    q = 0.0
+        ranges.append((media, q))
+    return ranges
+
+
+def negotiate(header: str | None, offers: list[str]) -> str | None:
+    """The offer the client prefers (ties go to the earlier offer); None if it accepts none.
+    No Accept header means anything, and so the first offer."""
+    if not header or not header.strip():
+        return offers[0]
+    ranges = parse_accept(header)
+    best, best_q = None, 0.0
+    for offer in offers:
+        kind = offer.split("/")[0] + "/*"
+        q, specificity = 0.0, -1
+        for media, mq in ranges:
+            s = 2 if media == offer else 1 if media == kind else 0 if media == "*/*" else -1
+            if s > specificity:
+                q, specificity = mq, s
+        if q > best_q:
+            best, best_q = offer, q
+    return best
+
+
+# -- the front -------------------------------------------------------------------------------------
+
+class Front(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, address, backend: Backend, *, timeout: float, max_results: int, site: Path | None,
+                 quiet: bool = False):
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        super().__init__(address, Handler)
+        self.backend, self.query_timeout, self.max_results = backend, timeout, max_results
+        self.site = site.resolve() if site and site.is_dir() else None
+        self.quiet = quiet
+        self.asset_cache: dict[str, tuple[str, bytes]] = {}
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: Front
+    protocol_version = "HTTP/1.1"
+    server_version = "pactgraph-serve"
+
+    # -- plumbing ------------------------------------------------------------------------------
+    def log_message(self, fmt, *args):
+        if not self.server.quiet:
+            sys.stderr.write(f"{self.address_string()} - {fmt % args}\n")
+
+    def send(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def text(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        self.send(status, (message.rstrip("\n") + "\n").encode("utf-8"), "text/plain; charset=utf-8", headers)
+
+    def do_OPTIONS(self):  # CORS pre-flight: the endpoint is public and read-only
+        self.send_response(204)
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Access-Control-Allow-Methods", "GET, POST, HEAD, OPTIONS")
+        self.send_header("Access-Control-Allow-Headers", self.headers.get("Access-Control-Request-Headers", "*"))
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_GET(self):
+        self.route("GET")
+
+    def do_POST(self):
+        self.route("POST")
+
+    def _refuse_method(self):
+        self.text(405, f"{self.command} is not allowed: this server is read-only", {"Allow": "GET, POST, HEAD, OPTIONS"})
+
+    do_PUT = do_DELETE = do_PATCH = _refuse_method
+
+    def route(self, method: str) -> None:
+        path = urllib.parse.urlsplit(self.path).path
+        try:
+            if path in ("/sparql", "/query"):
+                return self.sparql(method)
+            if path == "/update":
+                return self.refuse_update()
+            if method != "GET" and method != "HEAD":
+                return self._refuse_method()
+            if path in ("/", "/index.html"):
+                return self.send(200, ui_page().encode("utf-8"), "text/html; charset=utf-8")
+            if path in ("/yasgui.min.js", "/yasgui.min.css", "/logo.svg"):
+                return self.asset(path)
+            if m := RESOURCE_PATH.match(path):
+                return self.resource(*m.groups())
+            if self.static(path):
+                return None
+            return self.text(404, f"not found: {path}")
+        except (BrokenPipeError, ConnectionResetError):
+            return None
+
+    # -- SPARQL ----------------------------------------------------------------------------------
+    def refuse_update(self) -> None:
+        self.text(403, "SPARQL Update is not allowed: this endpoint is read-only (pactgraph serve). "
+                       "To change the data, edit the sources and rebuild, or load the graph into a store "
+                       "of your own with 'pactgraph load'.", {"Access-Control-Allow-Origin": "*"})
+
+    def sparql(self, method: str) -> None:
+        url = urllib.parse.urlsplit(self.path)
+        params = urllib.parse.parse_qs(url.query, keep_blank_values=True)
+        if "update" in params:
+            return self.refuse_update()
+        body, content_type, query = None, None, params.get("query", [None])[0]
+        if method == "POST":
+            content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_REQUEST_BODY:
+                return self.text(413, f"the request is too large (more than {MAX_REQUEST_BODY} bytes)")
+            body = self.rfile.read(length) if length else b""
+            if content_type == "application/sparql-update":
+                return self.refuse_update()
+            if content_type == "application/x-www-form-urlencoded":
+                form = urllib.parse.parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+                if "update" in form:
+                    return self.refuse_update()
+                query = form.get("query", [query])[0]
+            elif content_type == "application/sparql-query":
+                query = body.decode("utf-8", "replace")
+            else:
+                return self.text(415, "POST a query as application/sparql-query or as the 'query' field of "
+                                      "application/x-www-form-urlencoded")
+        elif method not in ("GET", "HEAD"):
+            return self._refuse_method()
+        from .sparql_text import is_update
+
+        if query is not None and is_update(query):
+            return self.refuse_update()
+        target = "/query" + (f"?{url.query}" if url.query else "")
+        headers = {"Accept": self.headers.get("Accept") or "application/sparql-results+json, text/turtle;q=0.9"}
+        if body is not None:
+            headers["Content-Type"] = self.headers.get("Content-Type")
+        self.forward("POST" if method == "POST" else "GET", target, body, headers,
+                     counted=query is not None)
+
+    def forward(self, method: str, target: str, body: bytes | None, headers: dict, counted: bool) -> None:
+        """Send the request to Oxigraph and relay the answer, within the time and size limits."""
+        import http.client
+
+        from .result_limits import count_rdf, counter_for
+
+        limit, max_rows = self.server.query_timeout, self.server.max_results
+        deadline = time.monotonic() + limit + GRACE_SECONDS
+        cors = {"Access-Control-Allow-Origin": "*", "Vary": "Accept"}
+        conn = http.client.HTTPConnection(*self.server.backend.address, timeout=limit + GRACE_SECONDS)
+        try:
+            conn.request(method, target, body=body, headers=headers)
+            resp = conn.getresponse()
+            ctype = resp.getheader("Content-Type", "application/octet-stream")
+            counter = counter_for(ctype) if counted and resp.status == 200 else None
+            chunks, size = [], 0
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise TimeoutError
+                conn.sock.settimeout(remaining)
+                chunk = resp.read1(65536) if hasattr(resp, "read1") else resp.read(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                if counter is not None and counter.feed(chunk) > max_rows:
+                    return self.too_large(cors)
+                if counter is None and counted and size > MAX_UNCOUNTED_BYTES:
+                    return self.too_large(cors, bytes_=True)
+        except (TimeoutError, socket.timeout):
+            return self.timed_out(cors)
+        except (http.client.HTTPException, ConnectionError, OSError) as err:
+            if time.monotonic() >= deadline - GRACE_SECONDS:
+                return self.timed_out(cors)
+            return self.text(502, f"the SPARQL engine failed: {err or type(err).__name__}", cors)
+        finally:
+            conn.close()
+        data = b"".join(chunks)
+        if resp.status == 200 and data.rstrip().endswith(OXIGRAPH_CANCELLED):
+            return self.timed_out(cors)
+        if resp.status == 200 and counted and counter is None and ctype.startswith(("text/turtle", "application/")):
+            n = count_rdf(data, ctype)
+            if n is not None and n > max_rows:
+                return self.too_large(cors)
+        extra = dict(cors)
+        if counter is not None:
+            extra["X-Result-Count"] = str(counter.count)
+        self.send(resp.status, data, ctype, extra)
+
+    def timed_out(self, headers) -> None:
+        self.text(503, f"the query exceeded the time limit of {self.server.query_timeout:g} s of this server "
+                       "(pactgraph serve --timeout); narrow it, or run it on your own copy of the graph", headers)
+
+    def too_large(self, headers, bytes_: bool = False) -> None:
+        what = (f"more than {MAX_UNCOUNTED_BYTES >> 20} MiB" if bytes_ else
+                f"more than {self.server.max_results} results")
+        self.text(400, f"the answer has {what}, the limit of this server (pactgraph serve --max-results); "
+                       f"add LIMIT {self.server.max_results} (and OFFSET to page) or narrow the query", headers)
+
+    # -- UI assets ---------------------------------------------------------------------------------
+    def asset(self, path: str) -> None:
+        import http.client
+
+        cache = self.server.asset_cache
+        if path not in cache:
+            conn = http.client.HTTPConnection(*self.server.backend.address, timeout=10)
+            try:
+                conn.request("GET", path)
+                resp = conn.getresponse()
+                if resp.status != 200:
+                    return self.text(502, f"the SPARQL engine did not serve {path}")
+                cache[path] = (resp.getheader("Content-Type", "application/octet-stream"), resp.read())
+            except (http.client.HTTPException, OSError) as err:
+                return self.text(502, f"the SPARQL engine did not serve {path}: {err}")
+            finally:
+                conn.close()
+        ctype, data = cache[path]
+        self.send(200, data, ctype, {"Cache-Control": "max-age=3600"})
+
+    # -- dereferenceable IRIs ----------------------------------------------------------------------
+    def resource(self, kind: str, slug: str, ext: str | None) -> None:
+        iri = f"{BASE_IRI}id/{kind}/{slug}"
+        local = f"/id/{kind}/{slug}"
+        if ext is not None and ext not in DOCUMENTS:
+            return self.text(404, f"unknown document type .{ext}; try one of: "
+                                  + ", ".join("." + e for e in DOCUMENTS))
+        if not self.describes(iri):
+            return self.text(404, f"{iri} is not in this graph", {"Vary": "Accept"} if ext is None else None)
+        if ext is None:  # the IRI names a thing, not a document: 303 to the document in the chosen format
+            offers = [media for media, _ in DOCUMENTS.values()]
+            chosen = negotiate(self.headers.get("Accept"), offers)
+            if chosen is None:
+                return self.text(406, "no acceptable format; this resource is available as "
+                                      + ", ".join(offers), {"Vary": "Accept"})
+            ext = next(e for e, (media, _) in DOCUMENTS.items() if media == chosen)
+            location = self.absolute(f"{local}.{ext}")
+            body = f"See {location}\n".encode("utf-8")
+            return self.send(303, body, "text/plain; charset=utf-8", {"Location": location, "Vary": "Accept"})
+        media, fmt = DOCUMENTS[ext]
+        alternates = ", ".join(f'<{local}.{e}>; rel="alternate"; type="{m}"'
+                               for e, (m, _) in DOCUMENTS.items() if e != ext)
+        headers = {"Link": alternates, "Access-Control-Allow-Origin": "*"}
+        if fmt is None:
+            static = self.server.site and self.server.site / "id" / kind / f"{slug}.html"
+            if static and static.is_file():
+                return self.send(200, static.read_bytes(), "text/html; charset=utf-8", headers)
+            return self.send(200, self.render_html(iri, local).encode("utf-8"), "text/html; charset=utf-8", headers)
+        import pyoxigraph as ox
+
+        from .namespaces import PREFIXES
+
+        triples = self.describe(iri)
+        fmt = getattr(ox.RdfFormat, fmt)
+        data = ox.serialize(triples, format=fmt, prefixes=PREFIXES if fmt in (ox.RdfFormat.TURTLE,) else None)
+        charset = "; charset=utf-8" if ext in ("ttl", "nt", "jsonld") else ""
+        self.send(200, data, media + charset, headers)
+
+    def absolute(self, path: str) -> str:
+        host = self.headers.get("Host") or "%s:%d" % self.server.server_address[:2]
+        if not re.fullmatch(r"[A-Za-z0-9.\-\[\]:]+", host):
+            host = "%s:%d" % self.server.server_address[:2]
+        return f"http://{host}{path}"
+
+    def backend_query(self, query: str, accept: str) -> bytes:
+        import http.client
+
+        conn = http.client.HTTPConnection(*self.server.backend.address, timeout=self.server.query_timeout + GRACE_SECONDS)
+        try:
+            conn.request("POST", "/query", body=urllib.parse.urlencode({"query": query}).encode("utf-8"),
+                         headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+            resp = conn.getresponse()
+            data = resp.read()
+            if resp.status != 200:
+                raise OSError(f"HTTP {resp.status}: {data[:200].decode('utf-8', 'replace')}")
+            return data
+        finally:
+            conn.close()
+
+    def describes(self, iri: str) -> bool:
+        data = self.backend_query(f"ASK {{ {{ <{iri}> ?p ?o }} UNION {{ ?s ?p <{iri}> }} }}",
+                                  "application/sparql-results+json")
+        return b"true" in data
+
+    def describe(self, iri: str) -> list:
+        """The resource's description: its own triples, its blank nodes' triples, the reified
+        statements about it, and the n-ary relation nodes that point to it (with their triples)."""
+        import pyoxigraph as ox
+
+        from .namespaces import PG, RDF, RDFS
+
+        nary = " ".join(f"<{PG}{c}>" for c in NARY_CLASSES)
+        query = f"""CONSTRUCT {{ ?s ?p ?o }} WHERE {{
+  {{ BIND (<{iri}> AS ?s) <{iri}> ?p ?o }}
+  UNION {{ <{iri}> ?p0 ?s . FILTER (isBLANK(?s)) ?s ?p ?o }}
+  UNION {{ ?s <{RDF}subject> <{iri}> ; ?p ?o }}
+  UNION {{ ?s ?q <{iri}> ; a ?c . ?c <{RDFS}subClassOf>* ?nary . VALUES ?nary {{ {nary} }} ?s ?p ?o }}
+}}"""
+        data = self.backend_query(query, "application/n-triples")
+        return sorted(ox.parse(data, format=ox.RdfFormat.N_TRIPLES), key=_triple_order(iri))
+
+    def labels(self, iris: set[str]) -> dict[str, str]:
+        if not iris:
+            return {}
+        import json
+
+        from .namespaces import RDFS, SKOS
+
+        values = " ".join(f"<{i}>" for i in sorted(iris))
+        data = self.backend_query(
+            f"SELECT ?x ?l WHERE {{ VALUES ?x {{ {values} }} ?x <{RDFS}label>|<{SKOS}prefLabel> ?l "
+            f'FILTER (LANGMATCHES(LANG(?l), "en") || LANG(?l) = "") }}', "application/sparql-results+json")
+        out = {}
+        for b in json.loads(data)["results"]["bindings"]:
+            out.setdefault(b["x"]["value"], b["l"]["value"])
+        return out
+
+    def render_html(self, iri: str, local: str) -> str:
+        import pyoxigraph as ox
+
+        triples = self.describe(iri)
+        iris = {t.predicate.value for t in triples} | {n.value for t in triples for n in (t.subject, t.object)
+                                                        if isinstance(n, ox.NamedNode)}
+        labels = self.labels(iris)
+        title = labels.get(iri, iri)
+        groups: dict[str, list] = {}
+        for t in triples:
+            groups.setdefault(_term_key(t.subject), []).append(t)
+
+        def term(node) -> str:
+            if isinstance(node, ox.NamedNode):
+                href = "/" + node.value[len(BASE_IRI):] if node.value.startswith(BASE_IRI + "id/") else node.value
+                label = labels.get(node.value)
+                text = html.escape(label) if label else html.escape(_compact(node.value))
+                return f'<a href="{html.escape(href)}" title="{html.escape(node.value)}">{text}</a>'
+            if isinstance(node, ox.Literal):
+                extra = f' <small>@{html.escape(node.language)}</small>' if node.language else (
+                    f' <small>{html.escape(_compact(node.datatype.value))}</small>'
+                    if node.datatype.value != "http://www.w3.org/2001/XMLSchema#string" else "")
+                return html.escape(node.value) + extra
+            return f"<code>{html.escape(str(node))}</code>"
+
+        sections = []
+        for key, ts in groups.items():
+            heading = "" if key == f"<{iri}>" else f"<h2>{term(ts[0].subject)}</h2>"
+            rows = "".join(f"<tr><th>{term(t.predicate)}</th><td>{term(t.object)}</td></tr>" for t in ts)
+            sections.append(f"{heading}<table>{rows}</table>")
+        alts = " · ".join(f'<a href="{local}.{e}">{e}</a>' for e in DOCUMENTS if e != "html")
+        return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)} — pactgraph</title>
+<style>body{{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}}
+table{{border-collapse:collapse;width:100%;margin-bottom:1.5em}}th,td{{text-align:left;vertical-align:top;
+padding:.2em .5em;border-bottom:1px solid #ddd}}th{{width:14em;font-weight:normal;color:#555}}</style></head>
+<body><h1>{html.escape(title)}</h1><p><code>{html.escape(iri)}</code></p>
+{"".join(sections)}<p>Also as {alts} · <a href="/">query the graph</a></p></body></html>
+"""
+
+    # -- static files ----------------------------------------------------------------------------
+    def static(self, path: str) -> bool:
+        site = self.server.site
+        if site is None:
+            return False
+        rel = urllib.parse.unquote(path).lstrip("/")
+        target = (site / rel).resolve()
+        if target.is_dir():
+            target = target / "index.html"
+        try:
+            target.relative_to(site)
+        except ValueError:
+            return False
+        if not target.is_file():
+            return False
+        self.send(200, target.read_bytes(), _media_type(target))
+        return True
+
+
+def _media_type(path: Path) -> str:
+    import mimetypes
+
+    special = {".ttl": "text/turtle; charset=utf-8", ".jsonld": "application/ld+json", ".nt": "application/n-triples",
+               ".nq": "application/n-quads", ".trig": "application/trig", ".rdf": "application/rdf+xml",
+               ".html": "text/html; charset=utf-8", ".css": "text/css", ".js": "application/javascript",
+               ".svg": "image/svg+xml", ".json": "application/json"}
+    return special.get(path.suffix) or mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+
+
+def _term_key(node) -> str:
+    return str(node)
+
+
+def _triple_order(iri: str):
+    own = f"<{iri}>"
+
+    def key(t):
+        return (str(t.subject) != own, str(t.subject), str(t.predicate), str(t.object))
+
+    return key
+
+
+def _compact(iri: str) -> str:
+    from .namespaces import PREFIXES
+
+    best = ""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(ns) > len(PREFIXES.get(best, "")):
+            best = prefix
+    return f"{best}:{iri[len(PREFIXES[best]):]}" if best else iri
+
+
+def ui_page() -> str:
+    import json
+
+    from .namespaces import PREFIXES
+
+    prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items() if p in
+                       ("pg", "pgid", "rdf", "rdfs", "xsd", "skos", "prov"))
+    query = (prologue + "\n# Sovereign states and their English names\n"
+             "SELECT ?state ?name WHERE {\n  ?state a/rdfs:subClassOf* pg:SovereignState ;\n"
+             "         rdfs:label ?name .\n  FILTER (LANG(?name) = \"en\")\n}\nORDER BY ?name\nLIMIT 100\n")
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>pactgraph — SPARQL</title>
+<link href="/yasgui.min.css" rel="stylesheet" type="text/css">
+<script src="/yasgui.min.js"></script>
+<style>body{{margin:0;font-family:sans-serif}} header{{padding:.5em 1em;background:#223;color:#fff}}
+header a{{color:#cdf}}</style>
+</head>
+<body>
+<header><strong>pactgraph</strong> — SPARQL endpoint at <code id="endpoint"></code> (read-only) ·
+<a href="/id/place/jp">an example resource</a></header>
+<div id="yasgui"></div>
+<script>
+  // Everything comes from this server: switch off YASQE's autocompleters that fetch from
+  // prefix.cc and LOV (the prefixes used here are in the query below).
+  Yasgui.Yasqe.defaults.autocompleters.splice(0, Yasgui.Yasqe.defaults.autocompleters.length, "variables");
+  const endpoint = window.location.origin + "/sparql";
+  document.getElementById("endpoint").textContent = endpoint;
+  window.yasgui = new Yasgui(document.getElementById("yasgui"), {{
+    requestConfig: {{ endpoint: endpoint, method: "POST" }},
+    copyEndpointOnNewTab: true,
+    persistenceId: "pactgraph",
+    endpointCatalogueOptions: {{ getData: () => [{{ endpoint: endpoint }}], keys: [] }},
+    yasqe: {{ value: {json.dumps(query)} }},
+  }});
+</script>
+</body>
+</html>
+"""
+
+
+# -- the command -------------------------------------------------------------------------------
+
+def run(project, args) -> int:
+    dataset = args.file or project.dist_dir / "pactgraph.nq"
+    if not dataset.is_file():
+        raise InputError(f"no built graph at {dataset}: run 'pactgraph build' first (or give --file)")
+    if args.timeout <= 0 or args.max_results <= 0:
+        raise InputError("--timeout and --max-results must be positive")
+    if not 0 <= args.port <= 65535:
+        raise InputError(f"--port {args.port} is not a port number")
+    site = args.site or project.dist_dir / "site"
+    say = lambda msg: print(f"pactgraph: {msg}", file=sys.stderr, flush=True)  # noqa: E731
+    backend = Backend(find_oxigraph(args.oxigraph), dataset, args.timeout, log=say)
+    try:
+        front = Front((args.host, args.port), backend, timeout=args.timeout, max_results=args.max_results,
+                      site=site, quiet=args.quiet)
+    except OSError as err:
+        raise InputError(f"cannot listen on {args.host}:{args.port}: {err.strerror or err} (try --port)") from None
+    stop = threading.Event()
+
+    def on_signal(signum, frame):
+        if not stop.is_set():
+            stop.set()
+            threading.Thread(target=front.shutdown, daemon=True).start()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)}
+    try:
+        backend.start()
+        host, port = front.server_address[:2]
+        shown = f"[{host}]" if ":" in host else host
+        print(f"pactgraph: serving {dataset} at http://{shown}:{port}/ — SPARQL endpoint "
+              f"http://{shown}:{port}/sparql, resources under http://{shown}:{port}/id/ "
+              f"(time limit {args.timeout:g} s, at most {args.max_results} results); Ctrl-C stops",
+              file=sys.stderr, flush=True)
+        if not stop.is_set():
+            front.serve_forever(poll_interval=0.2)
+    finally:
+        front.server_close()
+        backend.stop()
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    say("stopped")
+    return 0
