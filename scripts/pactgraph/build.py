@@ -62,8 +62,9 @@ def run_qc(store: ox.Store, queries_dir: Path) -> tuple[int, list[str]]:
     return len(paths), failures
 
 
-def build(project, out_dir: Path | None = None, data_dir: Path | None = None, log=print) -> BuildResult:
-    from .validate import validate_store  # pyshacl is only loaded by the commands that validate
+def build(project, out_dir: Path | None = None, data_dir: Path | None = None, log=print,
+          engine: str = "oxigraph") -> BuildResult:
+    from .validate import validate_store  # pyshacl is loaded only by engine="pyshacl" (or a fallback)
 
     started = time.perf_counter()
     out_dir = out_dir or project.dist_dir
@@ -71,7 +72,8 @@ def build(project, out_dir: Path | None = None, data_dir: Path | None = None, lo
     store = load_store(files)
     log(f"loaded {len(files)} files, {len(store)} quads")
 
-    report = validate_store(store, files, project.shapes_files(), project.ontology_shapes_files(), project.root)
+    report = validate_store(store, files, project.shapes_files(), project.ontology_shapes_files(), project.root,
+                            engine=engine)
     problems = []
     if not report.conforms:
         problems.append(report.text())

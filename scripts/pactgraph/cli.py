@@ -37,9 +37,13 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, help="output folder (default: dist/)")
     b.add_argument("--data", type=Path, help="data folder (default: data/)")
     b.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+    b.add_argument("--engine", choices=("oxigraph", "pyshacl"), default="oxigraph",
+                   help="SHACL engine: shapes compiled to SPARQL on Oxigraph (default) or the pyshacl reference")
 
     v = sub.add_parser("validate", help="validate the data against the shapes (exit 0 conforms, 1 not)")
     v.add_argument("--data", type=Path, help="data folder (default: data/)")
+    v.add_argument("--engine", choices=("oxigraph", "pyshacl"), default="oxigraph",
+                   help="SHACL engine: shapes compiled to SPARQL on Oxigraph (default) or the pyshacl reference")
 
     q = sub.add_parser("query", help="run a canned query")
     q.add_argument("name", nargs="?", help="query name (see --list)")
@@ -60,7 +64,7 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 #: command name -> module in this package
-PLUGIN_COMMANDS: dict[str, str] = {"serve": "serve", "load": "load"}
+PLUGIN_COMMANDS: dict[str, str] = {"serve": "serve", "load": "load", "generate": "generate", "bench": "bench"}
 
 
 def _plugin(name: str):
@@ -89,7 +93,7 @@ def cmd_build(project, args) -> int:
     from .build import build
 
     log = (lambda *a: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
-    result = build(project, out_dir=args.out, data_dir=args.data, log=log)
+    result = build(project, out_dir=args.out, data_dir=args.data, log=log, engine=args.engine)
     if not args.quiet:
         print(result.summary())
     return EXIT_OK
@@ -101,7 +105,8 @@ def cmd_validate(project, args) -> int:
 
     files = source_files(project, args.data)
     store = load_store(files)
-    report = validate_store(store, files, project.shapes_files(), project.ontology_shapes_files(), project.root)
+    report = validate_store(store, files, project.shapes_files(), project.ontology_shapes_files(), project.root,
+                            engine=args.engine)
     print(report.text())
     return EXIT_OK if report.conforms else 1
 

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from .export import used_prefixes
 from .namespaces import DCTERMS, OWL, PG, PGGRAPH, PGID, RDF, RDFS, XSD
 from .version import RELEASE_DATE, VERSION
 
@@ -54,7 +55,7 @@ RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_C
 
 PREFIXES = {
     "schema": "https://schema.org/", "prov": "http://www.w3.org/ns/prov#",
-    "skos": "http://www.w3.org/2004/02/skos/core#", "wd": WIKIDATA,
+    "skos": "http://www.w3.org/2004/02/skos/core#", "wd": WIKIDATA, "vann": "http://purl.org/vocab/vann/",
     "void": VOID, "dcat": DCAT, "dcterms": DCTERMS, "sd": SD, "formats": FORMATS, "foaf": FOAF,
     "xsd": XSD, "rdf": RDF, "rdfs": RDFS, "owl": OWL, "pg": PG, "pgid": PGID, "pggraph": PGGRAPH,
 }
@@ -118,13 +119,18 @@ class _Doc:
         obj = o if isinstance(o, (ox.NamedNode, ox.Literal)) else ox.NamedNode(o)
         self.triples.add(ox.Triple(ox.NamedNode(s), ox.NamedNode(p), obj))
 
-    def turtle(self, header: str) -> bytes:
-        body = ox.serialize(sorted(self.triples, key=_order), format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    def turtle(self, header: str, first: tuple[str, ...] = (), local: dict[str, str] | None = None) -> bytes:
+        """Turtle with the main nodes first, then every other subject in IRI order."""
+        rank = {iri: i for i, iri in enumerate(first)}
+
+        def order(t: ox.Triple) -> tuple:
+            return (rank.get(t.subject.value, len(rank)), t.subject.value, t.predicate.value != RDF + "type",
+                    t.predicate.value, str(t.object))
+
+        triples = sorted(self.triples, key=order)
+        prefixes = {**used_prefixes(triples, PREFIXES), **(local or {})}
+        body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
         return header.encode("utf-8") + body
-
-
-def _order(t: ox.Triple) -> tuple:
-    return (t.subject.value, t.predicate.value != RDF + "type", t.predicate.value, str(t.object))
 
 
 def _int(n: int) -> ox.Literal:
@@ -248,7 +254,7 @@ def void_ttl(stats: dict, folder: Path, base: str, sparql: str) -> bytes:
     header = (f"# VoID and DCAT description of pactgraph {VERSION} ({RELEASE_DATE}), written by `pactgraph build`.\n"
               f"# Downloads are relative to {base}; the SPARQL endpoint is {sparql}\n"
               "# (both configurable: PACTGRAPH_DOWNLOAD_URL, PACTGRAPH_SPARQL_URL; see docs/publishing.md).\n\n")
-    return doc.turtle(header)
+    return doc.turtle(header, first=(ds, me, service, links, wd), local={"": me + "#"})
 
 
 def service_description_ttl(stats: dict, base: str, sparql: str) -> bytes:
@@ -261,15 +267,14 @@ def service_description_ttl(stats: dict, base: str, sparql: str) -> bytes:
     doc.add(svc, SD + "endpoint", sparql)
     doc.add(svc, SD + "supportedLanguage", SD + "SPARQL11Query")
     doc.add(svc, SD + "feature", SD + "UnionDefaultGraph")
-    doc.add(svc, SD + "feature", SD + "BasicFederatedQuery")
     doc.add(svc, SD + "defaultEntailmentRegime", "http://www.w3.org/ns/entailment/Simple")
     for fmt in RESULT_FORMATS:
         doc.add(svc, SD + "resultFormat", FORMATS + fmt)
     doc.add(svc, SD + "defaultDataset", ds)
     doc.add(svc, DCTERMS + "title", _en("pactgraph SPARQL endpoint"))
     doc.add(svc, DCTERMS + "description", _en(
-        "Read-only SPARQL 1.1 Query endpoint over the pactgraph dataset. Each source file is a named graph; "
-        "the default graph is the union of all named graphs."))
+        "Read-only SPARQL 1.1 Query endpoint over the pactgraph dataset (no SPARQL Update). Each source file "
+        "is a named graph; the default graph is the union of all named graphs."))
     doc.add(ds, RDF + "type", SD + "Dataset")
     doc.add(ds, DCTERMS + "title", _en(TITLE))
     default = me + "#default-graph"
@@ -287,9 +292,10 @@ def service_description_ttl(stats: dict, base: str, sparql: str) -> bytes:
         doc.add(named, SD + "graph", content)
         doc.add(content, RDF + "type", SD + "Graph")
         doc.add(content, VOID + "triples", _int(n))
-    header = (f"# SPARQL 1.1 Service Description for pactgraph {VERSION} ({RELEASE_DATE}), written by `pactgraph build`.\n"
+    header = (f"# SPARQL 1.1 Service Description for pactgraph {VERSION} ({RELEASE_DATE}), "
+              "written by `pactgraph build`.\n"
               f"# Endpoint: {sparql} (PACTGRAPH_SPARQL_URL; see docs/publishing.md).\n\n")
-    return doc.turtle(header)
+    return doc.turtle(header, first=(svc, ds, default), local={"": me + "#", "pgvoid": base + "void.ttl#"})
 
 
 def write_descriptions(store: ox.Store, folder: Path, log=lambda m: None) -> tuple[dict[str, int], dict]:

@@ -70,7 +70,7 @@ class GraphIndex:
             for lg, text, pref in found:
                 if pref == want_pref and lg == lang:
                     return text
-        for lg, text, pref in found:
+        for lg, text, _pref in found:
             if lg in ("", None):
                 return text
         return sorted(found)[0][1]

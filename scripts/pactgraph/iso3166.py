@@ -101,6 +101,34 @@ INDEX_FILES = {
     "54075088802": "A public GitHub Python file mapping Chinese place names to Wikidata items, including Hong Kong (Q8646) and Macau (Q14773) (file id 54075088802 in the search index; repository address not shown).",
 }
 
+#: English labels of the external sources this file declares (by their address, docs/model.md). A
+#: source address used in the CSV files but not listed here must be declared in data/sources.ttl
+#: (the generator checks it there and does not declare it again).
+SOURCE_LABELS = {
+    "https://github.com/datasets/country-codes/blob/060e8c02fc8d9281a294669b89a0e50b5164abd4/data/country-codes.csv":
+        "datasets/country-codes on GitHub: data/country-codes.csv (commit 060e8c0)",
+    "https://github.com/rapideditor/country-coder/blob/0143decc15b3581fa95b8330cb6d7673f23dff3b/src/data/borders.json":
+        "rapideditor/country-coder on GitHub: src/data/borders.json (commit 0143dec)",
+    "https://www.iplocate.com/en/resources/countries/dependent-territories":
+        "IPLocate: list of dependent territories",
+    "https://simple.m.wikipedia.org/wiki/U.S._territory": "Simple English Wikipedia: U.S. territory",
+    "https://factsabouttheunitedstates.com/wiki/U.S._Territories": "Facts about the United States: U.S. Territories",
+    "https://www.bbc.co.uk/news/world-africa-14115273": "BBC News: Western Sahara profile",
+    "https://www.liquisearch.com/political_status_of_taiwan":
+        "LiquiSearch mirror of the encyclopaedia article on the political status of Taiwan",
+    "http://wiki.richxsearch.com/view_html.php?lang=en&q=Political_status_of_Taiwan&sq=John+McAfee":
+        "richxsearch mirror of the encyclopaedia article on the political status of Taiwan",
+    "https://www.opened-source.com/united-nations/blog-post-title-three-y3peb-4lwnz-5pkhf-e4byr":
+        "Opened Source: the status of Palestine in the United Nations system (December 2025)",
+    "https://en.wikipedia.org/wiki/Falkland_Islands_sovereignty_dispute":
+        "Wikipedia: Falkland Islands sovereignty dispute",
+    "https://experts123.com/q/what-are-the-falkland-islands.html": "experts123: What are the Falkland Islands?",
+    "https://en.wikipedia.org/wiki/Chagos_Archipelago_sovereignty_dispute":
+        "Wikipedia: Chagos Archipelago sovereignty dispute",
+    "https://londondaily.com/key-facts-of-the-uk-mauritius-chagos-islands-sovereignty-agreement":
+        "London Daily: key facts of the UK-Mauritius Chagos Islands sovereignty agreement",
+}
+
 PREFIXES = (
     ("claim", PGID + "claim/"),
     ("concept", PGID + "concept/"),
@@ -116,6 +144,7 @@ PREFIXES = (
     ("source", PGID + "source/"),
     ("stmt", PGID + "stmt/"),
     ("wd", WD),
+    ("xsd", "http://www.w3.org/2001/XMLSchema#"),
 )
 
 TERRITORIES_COLUMNS = ["alpha2", "classification", "sovereign_alpha2", "status_note", "source_url",
@@ -317,6 +346,29 @@ def check_places(places: Path, entries: dict[str, Entry], rows: dict[str, Row],
     return problems
 
 
+def check_sources(sources_ttl: Path, tokens: set[str]) -> list[str]:
+    """Addresses not in SOURCE_LABELS must be declared in data/sources.ttl; those declared here must not
+    carry a different English label there."""
+    import rdflib
+    from rdflib import RDF, RDFS, URIRef
+
+    g = rdflib.Graph()
+    if sources_ttl.is_file():
+        g.parse(sources_ttl, format="turtle")
+    problems = []
+    for token in sorted(t for t in tokens if not t.startswith("github-index:")):
+        node = URIRef(token)
+        if token not in SOURCE_LABELS:
+            if (node, RDF.type, URIRef(PG + "Source")) not in g:
+                problems.append(f"source {token} is neither in SOURCE_LABELS nor declared in data/sources.ttl")
+            continue
+        for label in g.objects(node, RDFS.label):
+            if label.language == "en" and str(label) != SOURCE_LABELS[token]:
+                problems.append(f"source {token}: data/sources.ttl labels it {str(label)!r}, "
+                                f"SOURCE_LABELS {SOURCE_LABELS[token]!r}")
+    return problems
+
+
 # ---------------------------------------------------------------------------------------------------
 # Turtle
 # ---------------------------------------------------------------------------------------------------
@@ -325,6 +377,10 @@ def lit(text: str, lang: str | None = None) -> str:
     escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
                .replace("\r", "\\r").replace("\t", "\\t"))
     return f'"{escaped}"' + (f"@{lang}" if lang else "")
+
+
+def url_lit(url: str) -> str:
+    return lit(url) + "^^xsd:anyURI"  # as in data/sources.ttl
 
 
 def source_ref(token: str) -> str:
@@ -399,7 +455,7 @@ def build(entries: dict[str, Entry], rows: dict[str, Row], wikidata: dict[str, W
     py.add("rdfs:comment", lit("The Python package pycountry, which ships the ISO 3166-1 codes and names of "
                                "Debian's iso-codes and their gettext translations; the source of every code "
                                "and name in this file.", "en"))
-    py.add("schema:url", f"<{PYCOUNTRY_URL}>")
+    py.add("schema:url", url_lit(PYCOUNTRY_URL))
     src_nodes.append(py)
     for token in tokens:
         if token.startswith("github-index:"):
@@ -407,8 +463,12 @@ def build(entries: dict[str, Entry], rows: dict[str, Row], wikidata: dict[str, W
             n = Node(source_ref(token), ["pg:Source"])
             n.add("rdfs:label", lit(f"GitHub file {file_id} (seen through the search index)", "en"))
             n.add("rdfs:comment", lit(INDEX_FILES[file_id], "en"))
+        elif token in SOURCE_LABELS:
+            n = Node(source_ref(token), ["pg:Source"])
+            n.add("rdfs:label", lit(SOURCE_LABELS[token], "en"))
+            n.add("schema:url", url_lit(token))
         else:
-            n = Node(source_ref(token), ["pg:Source"]).add("schema:url", f"<{token}>")
+            continue  # declared in data/sources.ttl (checked by check_sources)
         src_nodes.append(n)
     out += [n.render() for n in sorted(src_nodes, key=lambda n: n.subject)]
 
@@ -497,8 +557,10 @@ def generate(root: Path, check_places_file: bool = True) -> str:
     entries = load_entries(rows)
     if check_places_file:
         problems = check_places(root / "data" / "places.ttl", entries, rows, wikidata)
+        tokens = {t for r in rows.values() for t in r.sources} | {t for w in wikidata.values() for t in w.sources}
+        problems += check_sources(root / "data" / "sources.ttl", tokens)
         if problems:
-            raise InputError("data/places.ttl and the ISO 3166-1 inputs disagree:\n  " + "\n  ".join(problems))
+            raise InputError("data/places.ttl or data/sources.ttl and the ISO 3166-1 inputs disagree:\n  " + "\n  ".join(problems))
     return build(entries, rows, wikidata)
 
 
@@ -508,7 +570,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=None,
                         help="the project folder holding data/ (default: the checkout around the current folder)")
     parser.add_argument("--skip-places-check", action="store_true",
-                        help="do not compare with data/places.ttl (the output is the same either way)")
+                        help="do not compare with data/places.ttl and data/sources.ttl (the output is the same either way)")
     args = parser.parse_args(argv)
     try:
         if args.root is None:

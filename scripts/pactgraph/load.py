@@ -7,13 +7,19 @@ How a graph is replaced (docs/loading.md has the reasons and what each store gua
    else SPARQL `INSERT DATA` requests (blank nodes that share triples stay in one request).
 2. The staging graphs are counted; a count that differs from the build stops the load before
    anything published has changed.
-3. ONE SPARQL Update request, `MOVE <staging> TO <graph>` for every graph, swaps them all in. Stores
-   that run an update request as one transaction (Oxigraph, Virtuoso) make the swap atomic: a reader
-   sees the old dataset or the new one, never a graph half loaded or empty.
+3. The staging graphs are swapped in, by one of two methods (`--swap`):
+   * `move`: ONE SPARQL Update request, `MOVE <staging> TO <graph>` for every graph. A store that
+     runs an update request as one isolated transaction (Oxigraph) makes the swap atomic: a reader
+     sees the old dataset or the new one, never a graph half loaded or empty.
+   * `merge`, for stores whose updates are not isolated (Virtuoso applies a MOVE row by row, so
+     readers see the graph shrink and grow): first `ADD` every staging graph to its graph, then
+     delete what the new graph does not have. A reader always sees every triple of the old graph or
+     every triple of the new one (for a moment both), never a graph half loaded or empty.
+   `auto` (the default) picks `merge` for Virtuoso and `move` for every other store.
 4. The published graphs are counted (`COUNT(*)` per graph) against the build; a mismatch exits 1.
 
-Loading twice leaves the same triples: the staging PUT and MOVE replace, never add, and staging
-graphs left by an interrupted load are dropped first.
+Loading twice leaves the same triples: the staging PUT and both swaps replace, never add, and
+staging graphs left by an interrupted load are dropped first.
 """
 
 from __future__ import annotations
@@ -29,8 +35,9 @@ from .errors import ChecksFailed, InputError
 HELP = "load the built graph into a SPARQL 1.1 store (Graph Store Protocol or SPARQL Update)"
 
 STAGING = "urn:pactgraph:staging:"
-#: triples per INSERT DATA request when the store has no Graph Store endpoint
-INSERT_CHUNK = 2000
+#: triples per INSERT DATA request when the store has no Graph Store endpoint (halved while the store
+#: refuses a request as too large: Virtuoso compiles INSERT DATA to SQL and caps its length)
+INSERT_CHUNK = 1000
 
 
 def add_arguments(p) -> None:
@@ -45,6 +52,12 @@ def add_arguments(p) -> None:
     p.add_argument("--file", type=Path, help="N-Quads file to load (default: dist/pactgraph.nq)")
     p.add_argument("--prune", action="store_true",
                    help="also drop graphs under https://w3id.org/pactgraph/graph/ that the build no longer has")
+    p.add_argument("--swap", choices=("auto", "move", "merge"), default="auto",
+                   help="how staged graphs replace the published ones: move (one atomic update), merge "
+                        "(add, then prune: for stores without isolated updates) or auto (merge for Virtuoso)")
+    p.add_argument("--checkpoint", choices=("auto", "yes", "no"), default="auto",
+                   help="end with a Virtuoso checkpoint (SPARQL bif:exec, needs dba rights) so the load survives "
+                        "a crash; auto: when the store is Virtuoso, and only a note if it is not allowed (auto)")
     p.add_argument("--timeout", type=float, default=300.0, metavar="S", help="per-request timeout in seconds (300)")
     p.add_argument("--retries", type=int, default=5, metavar="N",
                    help="retries of a request after a connection error or 5xx (5)")
@@ -140,11 +153,34 @@ class LoadResult:
                 f"in {self.seconds:.2f} s; counts verified")
 
 
+def _insert(client, graph: str, triples, size: int = INSERT_CHUNK) -> None:
+    import pyoxigraph as ox
+
+    from .sparql_client import StoreRefused
+
+    pending = insert_chunks(triples, size)
+    while pending:
+        chunk = pending.pop(0)
+        # INSERT DATA where it can: a template with blank nodes (INSERT ... WHERE {}) where it has to,
+        # as Virtuoso refuses blank nodes in INSERT DATA; both mean the same, one node per label
+        body = ntriples(chunk).decode("utf-8")
+        blank = any(isinstance(n, ox.BlankNode) for t in chunk for n in (t.subject, t.object))
+        try:
+            client.update(f"INSERT {{ GRAPH <{graph}> {{\n{body}}} }} WHERE {{ }}" if blank else
+                          f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}")
+        except StoreRefused as err:
+            smaller = insert_chunks(chunk, len(chunk) // 2) if len(chunk) > 1 and err.status in (400, 413, 500) else [chunk]
+            if len(smaller) < 2:
+                raise
+            pending[:0] = smaller
+
+
 def staging_iri(graph: str) -> str:
     return STAGING + graph
 
 
-def load_dataset(client, data: Dataset, *, progress=lambda msg: None, prune: bool = False) -> LoadResult:
+def load_dataset(client, data: Dataset, *, progress=lambda msg: None, prune: bool = False,
+                 swap: str = "auto", checkpoint: str = "auto", warn=lambda msg: None) -> LoadResult:
     """Stage, verify, swap in one update, verify again. Raises ChecksFailed on a count mismatch."""
     from .sparql_client import StoreError
 
@@ -158,8 +194,7 @@ def load_dataset(client, data: Dataset, *, progress=lambda msg: None, prune: boo
                 client.put_graph(stage, ntriples(triples))
             else:
                 client.update(f"DROP SILENT GRAPH <{stage}>")
-                for chunk in insert_chunks(triples):
-                    client.update(f"INSERT DATA {{ GRAPH <{stage}> {{\n{ntriples(chunk).decode('utf-8')}}} }}")
+                _insert(client, stage, triples)
             progress(f"staged {_short(graph)}: {len(triples)} triples ({time.monotonic() - t0:.2f} s)")
     except StoreError as err:
         raise type(err)(f"{err}; the published graphs were not changed", status=err.status) from None
@@ -170,17 +205,13 @@ def load_dataset(client, data: Dataset, *, progress=lambda msg: None, prune: boo
         raise ChecksFailed("staging failed, published graphs left unchanged: " + "; ".join(
             f"{g} staged {got} triples, the build has {want}" for g, got, want in wrong))
 
-    swap = " ;\n".join(f"MOVE <{staging_iri(g)}> TO <{g}>" for g in data.graphs)
-    try:
-        client.update(swap, retry=False)
-    except Exception as err:  # noqa: BLE001 - decide below whether the swap happened
-        from .sparql_client import StoreUnavailable
-
-        if not (isinstance(err, StoreUnavailable) and err.maybe_applied):
-            raise
-        progress(f"swap interrupted ({err}); checking whether it was applied")
-        _settle_swap(client, data, err)
-    progress(f"swapped {len(data.graphs)} graphs in one update")
+    virtuoso = "virtuoso" in client.server_software.lower()
+    if swap == "merge" or (swap == "auto" and virtuoso):
+        _merge(client, data)
+        progress(f"merged {len(data.graphs)} graphs (added, then pruned)")
+    else:
+        _move(client, data, progress)
+        progress(f"swapped {len(data.graphs)} graphs in one update")
 
     pruned = _prune(client, set(data.graphs)) if prune else []
     got = count_graphs(client, list(data.graphs))
@@ -190,7 +221,50 @@ def load_dataset(client, data: Dataset, *, progress=lambda msg: None, prune: boo
             f"{g} has {have}, the build has {want}" for g, have, want in mismatches))
     for g, n in data.counts.items():
         progress(f"verified {_short(g)}: {n} triples")
+    if checkpoint == "yes" or (checkpoint == "auto" and "virtuoso" in client.server_software.lower()):
+        _checkpoint(client, required=checkpoint == "yes", progress=progress, warn=warn)
     return LoadResult(data.counts, time.monotonic() - started, pruned)
+
+
+def _checkpoint(client, *, required: bool, progress, warn) -> None:
+    """Virtuoso: write everything to the database file now. Virtuoso 7.2 replays graph replacements
+    from its transaction log wrongly after a crash (graphs come back partly loaded); after a
+    checkpoint there is nothing to replay. Needs the dba account (bif:exec)."""
+    from .sparql_client import StoreError
+
+    try:
+        client.select('SELECT (bif:exec("checkpoint") AS ?done) WHERE { }')
+        progress("checkpoint done")
+    except StoreError as err:
+        if required:
+            raise
+        warn(f"note: could not run a Virtuoso checkpoint ({err}); run 'checkpoint;' in isql so that "
+             "the load survives a crash")
+
+
+def _move(client, data: Dataset, progress) -> None:
+    """All graphs in one update request: atomic where the store runs a request as one transaction."""
+    from .sparql_client import StoreUnavailable
+
+    swap = " ;\n".join(f"MOVE <{staging_iri(g)}> TO <{g}>" for g in data.graphs)
+    try:
+        client.update(swap, retry=False)
+    except StoreUnavailable as err:
+        if not err.maybe_applied:
+            raise
+        progress(f"swap interrupted ({err}); checking whether it was applied")
+        _settle_swap(client, data, err)
+
+
+def _merge(client, data: Dataset) -> None:
+    """Add every staging graph to its graph, then remove what the staging graph lacks, then drop the
+    staging graphs. Each step is idempotent (safe to retry) and no step ever leaves a graph without
+    all the triples of either its old or its new version."""
+    client.update(" ;\n".join(f"ADD <{staging_iri(g)}> TO <{g}>" for g in data.graphs))
+    client.update(" ;\n".join(
+        f"DELETE {{ GRAPH <{g}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{g}> {{ ?s ?p ?o }} "
+        f"FILTER NOT EXISTS {{ GRAPH <{staging_iri(g)}> {{ ?s ?p ?o }} }} }}" for g in data.graphs))
+    client.update(" ;\n".join(f"DROP SILENT GRAPH <{staging_iri(g)}>" for g in data.graphs))
 
 
 def _settle_swap(client, data: Dataset, err) -> None:
@@ -331,7 +405,8 @@ def run(project, args) -> int:
                           log=verbose, on_retry=say if not args.quiet else None)
     data = read_dataset(args.file or project.dist_dir / "pactgraph.nq")
     progress(f"loading {len(data.graphs)} graphs ({data.total} triples) into {redact(args.endpoint)}")
-    result = load_dataset(client, data, progress=progress, prune=args.prune)
+    result = load_dataset(client, data, progress=progress, prune=args.prune, swap=args.swap, checkpoint=args.checkpoint,
+                          warn=say if not args.quiet else (lambda msg: None))
     for g in result.pruned:
         progress(f"dropped {g} (not in the build)")
     if not args.quiet:

@@ -31,7 +31,8 @@ PAGE = "ontology/index.html"
 
 def ontology_triples(quads) -> list[ox.Triple]:
     """The ontology's own statements (graphs graph/ontology/*), with canonical blank nodes."""
-    onto = [q for q in quads if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(ONTOLOGY_GRAPHS)]
+    onto = [q for q in quads
+            if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(ONTOLOGY_GRAPHS)]
     return sorted({ox.Triple(q.subject, q.predicate, q.object) for q in canonical_quads(onto)}, key=str)
 
 
@@ -114,7 +115,8 @@ def _fallback_html(triples: list[ox.Triple]) -> tuple[str, dict[str, str]]:
                 vals = sorted(ref(o) for o in props[iri].get(p, ()))
                 if vals:
                     rows.append(f"<tr><th>{name}</th><td>{', '.join(vals)}</td></tr>")
-            items.append(f'<section id="{escape(anchors[iri])}"><h3>{escape(first(iri, RDFS + "label") or anchors[iri])}'
+            heading = escape(first(iri, RDFS + "label") or anchors[iri])
+            items.append(f'<section id="{escape(anchors[iri])}"><h3>{heading}'
                          f"</h3><table>{''.join(rows)}</table></section>")
         if items:
             sections.append(f"<h2>{title}</h2>\n" + "\n".join(items))

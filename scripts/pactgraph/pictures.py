@@ -92,11 +92,22 @@ def _agreements(idx: GraphIndex) -> list:
 # The agreement network
 # ------------------------------------------------------------------------------------------------
 
+MAX_EDGES = 400
+
+
 def network_svg(idx: GraphIndex) -> str:
     label = lambda iri: idx.label(iri) or iri.rsplit("/", 1)[-1]  # noqa: E731
     agreements = _agreements(idx)
     parties_of = {a: sorted({p.value for p in idx.values(a, PG + "hasParty") if isinstance(p, ox.NamedNode)})
                   for a in agreements}
+    left_out = 0
+    if len(agreements) > MAX_EDGES:  # a hairball helps nobody: draw the centre's own network
+        centre_in = CENTRE if any(CENTRE in ps for ps in parties_of.values()) else None
+        if centre_in:
+            kept = [a for a in agreements if centre_in in parties_of[a]]
+            left_out = len(agreements) - len(kept)
+            agreements = kept
+            parties_of = {a: parties_of[a] for a in kept}
     count: dict[str, int] = defaultdict(int)
     for parties in parties_of.values():
         for p in parties:
@@ -140,8 +151,9 @@ def network_svg(idx: GraphIndex) -> str:
         length = math.hypot(dx, dy) or 1.0
         nx, ny = -dy / length, dx / length
         m = len(group)
+        spacing = min(16.0, 96.0 / m)
         for i, a in enumerate(group):
-            off = (i - (m - 1) / 2) * 16
+            off = (i - (m - 1) / 2) * spacing
             mx, my = (x1 + x2) / 2 + nx * off * 2, (y1 + y2) / 2 + ny * off * 2
             kind = agreement_kind(idx, a)
             path = (f'<path d="M{_f(x1)} {_f(y1)} Q{_f(mx)} {_f(my)} {_f(x2)} {_f(y2)}" fill="none" '
@@ -200,7 +212,7 @@ def network_svg(idx: GraphIndex) -> str:
                        f'text-anchor="{anchor}">{text}</text>')
         nodes.append(_a(s, dot + lab, f"{label(s)}: {count[s]} agreement{'s' if count[s] != 1 else ''}"))
 
-    legend = [f'<text x="20" y="74" font-size="14" font-weight="600">Agreement type</text>']
+    legend = ['<text x="20" y="74" font-size="14" font-weight="600">Agreement type</text>']
     y = 96
     for k in kinds:
         legend.append(f'<line x1="20" y1="{y - 4}" x2="52" y2="{y - 4}" stroke="{colour[k]}" stroke-width="4"/>'
@@ -212,8 +224,12 @@ def network_svg(idx: GraphIndex) -> str:
         y += 22
     legend.append(f'<text x="20" y="{y + 8}" font-size="12" fill="#555">{len(states)} states · '
                   f"{len(agreements)} agreements</text>")
+    if left_out:
+        y += 20
+        legend.append(f'<text x="20" y="{y + 8}" font-size="12" fill="#555">{left_out} agreements without '
+                      f"{escape(label(CENTRE))} not drawn</text>")
 
-    width, height = legend_w + size, size + 60
+    width, height = legend_w + size, cy + radius + (60 if n <= 24 else margin)
     title = f"Agreement network — pactgraph {VERSION} ({RELEASE_DATE})"
     return _svg(width, max(height, y + 40), title, [
         f'<text x="20" y="32" font-size="20" font-weight="600">{escape(title)}</text>',
@@ -317,7 +333,10 @@ def timeline_svg(idx: GraphIndex) -> str:
         return _empty_svg("No dated acts on agreements in the graph yet.")
     rows.sort(key=lambda r: (r[0], r[1], r[2].value))
     hidden = max(0, len(rows) - MAX_ROWS)
-    rows = rows[:MAX_ROWS]
+    if hidden:  # keep the centre's own agreements first, then the earliest of the rest
+        centre = ox.NamedNode(CENTRE)
+        keep = sorted(rows, key=lambda r: centre not in idx.values(r[2], PG + "hasParty"))[:MAX_ROWS]
+        rows = sorted(keep, key=lambda r: (r[0], r[1], r[2].value))
 
     lo = math.floor(min(r[3][0][0] for r in rows))
     hi = math.ceil(max(max(x[1] for x in r[3]) for r in rows) + 1e-9)
@@ -360,7 +379,8 @@ def timeline_svg(idx: GraphIndex) -> str:
                            f'fill="#0b5cad">{escape(_truncate(name, 62))}</text>', name)
         parts.append(link)
         x0, x1 = X(acts[0][0]), X(max(x[1] for x in acts))
-        parts.append(f'<line x1="{_f(x0)}" y1="{_f(y)}" x2="{_f(x1)}" y2="{_f(y)}" stroke="#b8c0c8" stroke-width="1.5"/>')
+        parts.append(f'<line x1="{_f(x0)}" y1="{_f(y)}" x2="{_f(x1)}" y2="{_f(y)}" stroke="#b8c0c8" '
+                     'stroke-width="1.5"/>')
         marks = []
         for start, end, prec, cls, act, text in acts:
             col, shape = ACT_STYLE.get(cls, OTHER_ACT)

@@ -422,7 +422,8 @@ def render_page(idx: GraphIndex, node, anchors: dict[str, str]) -> str:
     stmts = idx.statements.get(node, [])
     if stmts:
         items = "".join(f"<li>{r.link(st.value)}: {r.sources(st)}</li>" for st in stmts)
-        body.append(f'<section><h2>Statements about this resource with their own source</h2><ul class="plain">{items}</ul></section>')
+        body.append("<section><h2>Statements about this resource with their own source</h2>"
+                    f'<ul class="plain">{items}</ul></section>')
 
     slug = posixpath.basename(path)
     graphs = sorted(idx.graphs.get(node, ()))
@@ -556,13 +557,16 @@ def render_sources(idx: GraphIndex, anchors: dict) -> str:
     rows = []
     for s in sorted(idx.sources, key=lambda s: (r.name(s.value).lower(), s.value)):
         props = idx.sources[s]
-        url = next((o.value for o in props.get(SCHEMA + "url", ())), s.value)
-        page = page_path(s.value)
-        own = f' (<a href="{escape(_rel("site/" + page + ".html", here))}">page</a>)' if page else ""
-        href = _safe_href(url)
-        addr = f'<a href="{escape(href)}">{escape(url)}</a>' if href else escape(url)
-        rows.append(f"<tr><td>{escape(r.name(s.value))}{own}</td><td class=\"iri\">{addr}</td>"
-                    f"<td>{cited.get(s.value, 0)}</td></tr>")
+        url = next((o.value for o in props.get(SCHEMA + "url", ())), None)
+        if url is None and page_path(s.value) is None:
+            url = s.value  # a source identified by its address
+        name = r.link(s.value) if page_path(s.value) else escape(r.name(s.value))
+        href = _safe_href(url) if url else None
+        if url:
+            addr = f'<a class="iri" href="{escape(href)}">{escape(url)}</a>' if href else escape(url)
+        else:  # no address: say what it is
+            addr = escape(next((o.value for o in props.get(RDFS + "comment", ())), ""))
+        rows.append(f"<tr><td>{name}</td><td>{addr}</td><td>{cited.get(s.value, 0)}</td></tr>")
     body = (f"<h1>Sources</h1>\n<p>{len(rows)} sources; the last column counts the resources and statements "
             "that cite each one.</p>\n<table><thead><tr><th>source</th><th>address</th><th>cited by</th></tr>"
             "</thead><tbody>\n" + "\n".join(rows) + "\n</tbody></table>\n")

@@ -50,6 +50,7 @@ class Response:
     status: int
     content_type: str
     body: bytes
+    server: str = ""
 
 
 def redact(url: str) -> str:
@@ -112,6 +113,7 @@ class SparqlClient:
         # No proxies from the environment; authentication is done here (see _Auth), not by urllib.
         self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         self._auth = _Auth(user, password) if user is not None else None
+        self.server_software = ""  # the Server header of the last answer, e.g. "Virtuoso/07.20.3229 (Linux) ..."
 
     # -- the operations ------------------------------------------------------------------------
 
@@ -201,7 +203,8 @@ class SparqlClient:
             with self._opener.open(req, timeout=self.timeout) as resp:
                 data = resp.read()
                 self.log(f"{method} {redact(url)} -> {resp.status} ({len(data)} bytes, {time.monotonic() - t0:.2f} s)")
-                return Response(resp.status, resp.headers.get("Content-Type", ""), data)
+                self.server_software = resp.headers.get("Server", "") or self.server_software
+                return Response(resp.status, resp.headers.get("Content-Type", ""), data, self.server_software)
         except urllib.error.HTTPError as err:
             self.log(f"{method} {redact(url)} -> {err.code} ({time.monotonic() - t0:.2f} s)")
             if auth is not None and err.code == 401 and "Authorization" in headers:

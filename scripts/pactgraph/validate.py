@@ -1,19 +1,31 @@
-"""SHACL validation of the dataset with pyshacl, reported per file, focus node and path.
+"""SHACL validation of the dataset, reported per file, focus node and path.
 
-This module is the only one that imports pyshacl: the query path never loads it.
+Two engines give the same results:
+
+* ``oxigraph`` (the default): the shapes compiled to SPARQL and run set-at-a-time on the Oxigraph store
+  the build already holds (`pactgraph.shacl_oxigraph`); shapes it cannot compile go to pyshacl, named
+  in a warning. This path imports neither rdflib nor pyshacl.
+* ``pyshacl``: the reference. The store is copied into rdflib and handed to pyshacl.
+
+This module and `shacl_oxigraph` are the only ones that import pyshacl: the query path never loads it.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-import rdflib
-from rdflib.namespace import RDF, SH
 
+from . import shacl_oxigraph as shacl
 from .locate import compact, line_of
 from .sources import SourceFile, parse_file
+
+ENGINES = ("oxigraph", "pyshacl")
+DEFAULT_ENGINE = "oxigraph"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -39,7 +51,12 @@ class Violation:
 class Report:
     conforms: bool
     violations: list[Violation] = field(default_factory=list)
-    graph: rdflib.Graph | None = None  # the SHACL results graph(s), merged
+    #: the SHACL results graph(s), merged: an rdflib.Graph (engine pyshacl) or a ResultsGraph
+    #: (engine oxigraph); both serialize(format="nt")
+    graph: object = None
+    engine: str = DEFAULT_ENGINE
+    #: (shape, reason) for the shapes the oxigraph engine left to pyshacl
+    fallbacks: list[tuple[str, str]] = field(default_factory=list)
 
     def text(self) -> str:
         if self.conforms:
@@ -53,8 +70,32 @@ def _order(v: Violation):
     return (v.file or "", v.line or 0, v.focus, v.path or "", v.message)
 
 
-def to_rdflib(quads) -> rdflib.Graph:
+class ResultsGraph:
+    """The SHACL report of the oxigraph engine: Oxigraph triples that serialize like an rdflib graph."""
+
+    def __init__(self, triples: list[ox.Triple]):
+        self.triples = triples
+
+    def __iter__(self):
+        return iter(self.triples)
+
+    def __len__(self) -> int:
+        return len(self.triples)
+
+    def serialize(self, format: str = "nt", encoding: str | None = None):  # noqa: A002 (rdflib's name)
+        formats = {"nt": ox.RdfFormat.N_TRIPLES, "ntriples": ox.RdfFormat.N_TRIPLES, "turtle": ox.RdfFormat.TURTLE,
+                   "ttl": ox.RdfFormat.TURTLE}
+        data = ox.serialize(self.triples, format=formats[format])
+        return data if encoding else data.decode("utf-8")
+
+
+# --- rdflib bridges (imported lazily: only the pyshacl engine and fallbacks need them) ---------------
+
+
+def to_rdflib(quads):
     """Merge quads into one rdflib graph (the SHACL data graph is the union of all named graphs)."""
+    import rdflib
+
     triples = (ox.Triple(q.subject, q.predicate, q.object) for q in quads)
     data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
     graph = rdflib.Graph()
@@ -62,52 +103,172 @@ def to_rdflib(quads) -> rdflib.Graph:
     return graph
 
 
-def load_shapes(paths: list[Path]) -> rdflib.Graph:
-    quads = [q for p in paths for q in parse_file(p)]
-    return to_rdflib(quads)
+def _rdflib_term(t):
+    import rdflib
+
+    if isinstance(t, ox.NamedNode):
+        return rdflib.URIRef(t.value)
+    if isinstance(t, ox.BlankNode):
+        return rdflib.BNode(t.value)  # same label: results name the shapes graph's own blank nodes
+    if t.language:
+        return rdflib.Literal(t.value, lang=t.language)
+    if t.datatype.value == shacl.XSD + "string":
+        return rdflib.Literal(t.value)
+    return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
 
 
-def validate_graph(data: rdflib.Graph, shapes: rdflib.Graph) -> tuple[bool, rdflib.Graph]:
-    import pyshacl
+def _ox_term(t):
+    import rdflib
 
-    conforms, results, _ = pyshacl.validate(
-        data, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=False
-    )
-    return bool(conforms), results
-
-
-def validate_store(store: ox.Store, files: list[SourceFile], shapes_paths: list[Path],
-                   ontology_shapes_paths: list[Path], root: Path | None = None) -> Report:
-    """Validate the data (with the ontology beside it) and the ontology itself."""
-    data = to_rdflib(store)
-    shapes = load_shapes(shapes_paths)
-    conforms, report_graph = validate_graph(data, shapes)
-    if ontology_shapes_paths:
-        onto = to_rdflib(q for f in files if f.kind == "ontology"
-                         for q in store.quads_for_pattern(None, None, None, ox.NamedNode(f.graph)))
-        onto_shapes = load_shapes(ontology_shapes_paths)
-        ok, onto_results = validate_graph(onto, onto_shapes)
-        conforms = conforms and ok
-        report_graph = report_graph + onto_results
-        shapes = shapes + onto_shapes
-    by_graph = {f.graph: f for f in files}
-    violations = [_violation(report_graph, shapes, r, store, by_graph, root)
-                  for r in report_graph.subjects(RDF.type, SH.ValidationResult)]
-    return Report(conforms=conforms and not violations, violations=violations, graph=report_graph)
-
-
-def _term(t) -> str | None:
     if t is None:
         return None
     if isinstance(t, rdflib.URIRef):
-        return compact(str(t))
+        return ox.NamedNode(str(t))
     if isinstance(t, rdflib.BNode):
-        return "[blank node]"
-    return t.n3()
+        return ox.BlankNode(str(t))
+    if t.language:
+        return ox.Literal(str(t), language=t.language)
+    if t.datatype:
+        return ox.Literal(str(t), datatype=ox.NamedNode(str(t.datatype)))
+    return ox.Literal(str(t))
 
 
-def named_shape(shapes: rdflib.Graph, shape):
-    """The named shape a result came from: an anonymous property shape is named by its node shape."""
+def _rdflib_graph(triples):
+    import rdflib
+
+    graph = rdflib.Graph()
+    for t in triples:
+        graph.add((_rdflib_term(t.subject), _rdflib_term(t.predicate), _rdflib_term(t.object)))
+    return graph
+
+
+def shapes_graph(paths: list[Path]) -> shacl.ShapesGraph:
+    """The shapes files as one shapes graph (blank nodes kept apart between files)."""
+    return shacl.ShapesGraph(ox.Triple(q.subject, q.predicate, q.object) for p in paths for q in parse_file(p))
+
+
+def load_shapes(paths: list[Path]):
+    """The shapes files as one rdflib graph."""
+    return _rdflib_graph(shapes_graph(paths).triples)
+
+
+def validate_graph(data, shapes, use_shapes: list[str] | None = None):
+    """pyshacl on rdflib graphs: (conforms, results graph)."""
+    import pyshacl
+
+    options = {"use_shapes": use_shapes} if use_shapes else {}
+    conforms, results, _ = pyshacl.validate(
+        data, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=False, **options
+    )
+    if not hasattr(results, "subjects"):  # pyshacl hands back a failure instead of a report
+        raise RuntimeError(f"pyshacl could not validate: {results}")
+    return bool(conforms), results
+
+
+def _pyshacl_results(results) -> list[shacl.Result]:
+    """The top-level results of a pyshacl report (not the sh:detail ones nested under sh:node)."""
+    from rdflib.namespace import RDF, SH
+
+    out = []
+    for report in results.subjects(RDF.type, SH.ValidationReport):
+        for r in results.objects(report, SH.result):
+            path = _ox_term(results.value(r, SH.resultPath))
+            out.append(shacl.Result(
+                focus=_ox_term(results.value(r, SH.focusNode)),
+                shape=_ox_term(results.value(r, SH.sourceShape)),
+                component=str(results.value(r, SH.sourceConstraintComponent)),
+                path=path,
+                value=_ox_term(results.value(r, SH.value)),
+                severity=str(results.value(r, SH.resultSeverity) or shacl.SH + "Violation"),
+                messages=tuple(sorted(str(m) for m in results.objects(r, SH.resultMessage))),
+                source_constraint=_ox_term(results.value(r, SH.sourceConstraint)),
+            ))
+    return out
+
+
+# --- the two engines ---------------------------------------------------------------------------------
+
+
+@dataclass
+class _Run:
+    conforms: bool
+    results: list  # shacl.Result
+    shapes: shacl.ShapesGraph
+    graph: object  # rdflib graph (pyshacl) or list of triples
+    fallbacks: list = field(default_factory=list)
+
+
+def _run_pyshacl(quads, shapes: shacl.ShapesGraph) -> _Run:
+    conforms, results = validate_graph(to_rdflib(quads), _rdflib_graph(shapes.triples))
+    return _Run(conforms, _pyshacl_results(results), shapes, results)
+
+
+def _run_oxigraph(store: ox.Store, quads_for_fallback, shapes: shacl.ShapesGraph,
+                  graphs: list | None, workers: int = 1) -> _Run:
+    def fallback(names):
+        _, results = validate_graph(to_rdflib(quads_for_fallback()), _rdflib_graph(shapes.triples), names)
+        return _pyshacl_results(results)
+
+    outcome = shacl.validate(store, shapes, graphs=graphs, fallback=fallback, workers=workers)
+    for shape, reason in outcome.fallbacks:
+        log.warning("SHACL shape %s validated with pyshacl: the oxigraph engine does not support %s",
+                    compact(shape.strip("<>")) if shape.startswith("<") else shape, reason)
+    return _Run(outcome.conforms, outcome.results, shapes, shacl.report_triples(outcome), outcome.fallbacks)
+
+
+def validate_store(store: ox.Store, files: list[SourceFile], shapes_paths: list[Path],
+                   ontology_shapes_paths: list[Path], root: Path | None = None,
+                   engine: str = DEFAULT_ENGINE) -> Report:
+    """Validate the data (with the ontology beside it) and the ontology itself."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown SHACL engine {engine!r} (expected one of {', '.join(ENGINES)})")
+    onto_graphs = [ox.NamedNode(f.graph) for f in files if f.kind == "ontology"]
+
+    def onto_quads():
+        return [q for g in onto_graphs for q in store.quads_for_pattern(None, None, None, g)]
+
+    runs = []
+    shapes = shapes_graph(shapes_paths)
+    onto_shapes = shapes_graph(ontology_shapes_paths) if ontology_shapes_paths else None
+    if engine == "pyshacl":
+        runs.append(_run_pyshacl(store, shapes))
+        if onto_shapes is not None:
+            runs.append(_run_pyshacl(onto_quads(), onto_shapes))
+        graph = runs[0].graph
+        for run in runs[1:]:
+            graph = graph + run.graph
+    else:
+        runs.append(_run_oxigraph(store, lambda: store, shapes, None))
+        if onto_shapes is not None:
+            runs.append(_run_oxigraph(store, onto_quads, onto_shapes, onto_graphs))
+        graph = ResultsGraph([t for run in runs for t in run.graph])
+
+    by_graph = {f.graph: f for f in files}
+    violations = [_violation(r, run.shapes, store, by_graph, root) for run in runs for r in run.results]
+    return Report(conforms=all(run.conforms for run in runs) and not violations, violations=violations,
+                  graph=graph, engine=engine, fallbacks=[f for run in runs for f in run.fallbacks])
+
+
+# --- results as violations ---------------------------------------------------------------------------
+
+
+def named_shape(shapes, shape):
+    """The named shape a result came from: an anonymous property shape is named by its node shape.
+
+    `shapes` is an rdflib graph or a shacl_oxigraph.ShapesGraph (then `shape` is an Oxigraph term).
+    """
+    if isinstance(shapes, shacl.ShapesGraph):
+        seen = set()
+        while isinstance(shape, ox.BlankNode) and shape not in seen:
+            seen.add(shape)
+            parents = shapes.subjects(shacl.sh("property"), shape) or shapes.subjects(shacl.sh("node"), shape)
+            if not parents:
+                break
+            shape = parents[0]
+        return shape
+    import rdflib
+    from rdflib.namespace import SH
+
     seen = set()
     while isinstance(shape, rdflib.BNode) and shape not in seen:
         seen.add(shape)
@@ -115,30 +276,53 @@ def named_shape(shapes: rdflib.Graph, shape):
     return shape
 
 
-def _violation(g: rdflib.Graph, shapes: rdflib.Graph, r, store, by_graph, root) -> Violation:
+def term_display(t) -> str | None:
+    """An Oxigraph term as it is printed in a violation: prefixed IRI, "[blank node]" or N-Triples."""
+    if t is None:
+        return None
+    if isinstance(t, ox.NamedNode):
+        return compact(t.value)
+    if isinstance(t, ox.BlankNode):
+        return "[blank node]"
+    return str(t)
+
+
+def path_display(shapes: shacl.ShapesGraph, path) -> str | None:
+    """A result path: the property, or a complex path in SPARQL syntax with prefixed names."""
+    if path is None:
+        return None
+    if isinstance(path, ox.NamedNode):
+        return compact(path.value)
+    try:
+        text = shacl.path_text(shapes, path)
+    except shacl.Unsupported:
+        return "(complex path)"
+    import re
+
+    return re.sub(r"<([^<>]*)>", lambda m: compact(m.group(1)), text)
+
+
+def _violation(r: shacl.Result, shapes: shacl.ShapesGraph, store, by_graph, root) -> Violation:
     from .sources import relpath
 
-    focus = g.value(r, SH.focusNode)
-    path = g.value(r, SH.resultPath)
-    shape = named_shape(shapes, g.value(r, SH.sourceShape))
-    message = g.value(r, SH.resultMessage)
-    severity = g.value(r, SH.resultSeverity)
+    focus = r.focus
+    shape = named_shape(shapes, r.shape)
     file = line = None
-    if isinstance(focus, rdflib.URIRef):
-        graphs = sorted({q.graph_name.value for q in store.quads_for_pattern(ox.NamedNode(str(focus)), None, None)
+    if isinstance(focus, ox.NamedNode):
+        graphs = sorted({q.graph_name.value for q in store.quads_for_pattern(focus, None, None)
                          if isinstance(q.graph_name, ox.NamedNode)})
         for graph in graphs:
             if graph in by_graph:
                 src = by_graph[graph]
-                file, line = relpath(src.path, root), line_of(src.path, str(focus))
+                file, line = relpath(src.path, root), line_of(src.path, focus.value)
                 break
     return Violation(
-        focus=_term(focus) or "?",
-        path=_term(path) if not isinstance(path, rdflib.BNode) else "(complex path)",
-        value=_term(g.value(r, SH.value)),
-        message=str(message) if message else "constraint not met",
-        shape=_term(shape) if isinstance(shape, rdflib.URIRef) else None,
-        severity=str(severity).rsplit("#", 1)[-1] if severity else "Violation",
+        focus=term_display(focus) or "?",
+        path=path_display(shapes, r.path),
+        value=term_display(r.value),
+        message=r.message or "constraint not met",
+        shape=term_display(shape) if isinstance(shape, ox.NamedNode) else None,
+        severity=r.severity.rsplit("#", 1)[-1] if r.severity else "Violation",
         file=file,
         line=line,
     )

@@ -1,0 +1,720 @@
+"""`pactgraph bench`: time and measure each stage of the build on generated data, against a reference.
+
+For each scale (default 10k, 100k and 1M triples) a world is generated (`pactgraph generate`, optionally
+with `--faults K`) and two pipelines run on it, each stage timed:
+
+* **pactgraph**: the project's own functions: `sources.load_store` (load), `validate.validate_store`
+  (validate; with `engine="oxigraph"` when validate.py offers that parameter), `queries.run` on every
+  canned query with its default parameters (queries) and on every `checks/*-violation.rq` (checks),
+  and `export.write_all` (export: N-Quads, TriG, Turtle, N-Triples, RDF/XML, JSON-LD).
+* **reference**: the same work with the plain libraries: rdflib parses each file into a named graph of
+  an `rdflib.Dataset`, pyshacl validates the merged rdflib graph (and the ontology against the ontology
+  shapes, as validate.py does), rdflib's SPARQL engine runs the same queries with the same parameters,
+  rdflib's serialisers write the same six formats.
+
+The ratio reference/pactgraph is printed per stage. The queries' expected results are for the real
+data, so on generated data they are only timed (row counts of the two engines are compared and
+reported). The two validators must reach the same verdict with the same violations (focus node +
+shape), and both must equal the manifest of injected faults (`faults.json`); a mismatch exits 1.
+
+Memory: every run of a pipeline is a fresh Python process. Before each stage the process's peak RSS
+(VmHWM) is reset to its current RSS (Linux `/proc/self/clear_refs`, value 5) and read after the stage,
+so "peak MiB" is the largest resident set of the whole process during that stage: it includes the
+interpreter, the libraries and what earlier stages left in memory (the store), not only what the
+stage allocated. Without clear_refs the figure is the process's peak so far (said in the output).
+
+Only standard-library imports at module level (the CLI loads this module to list its arguments).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HELP = "time and measure every build stage on generated data (10k/100k/1M triples) against an rdflib/pyshacl reference"
+
+DEFAULT_SCALES = ("10k", "100k", "1M")
+STAGES = ("load", "validate", "queries", "checks", "export")
+STAGE_LABELS = {"load": "load", "validate": "validate", "queries": "queries", "checks": "QC checks",
+                "export": "export", "total": "total"}
+EXPORT_FORMATS = ("N-Quads", "TriG", "Turtle", "N-Triples", "RDF/XML", "JSON-LD")
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--triples", "-n", nargs="+", metavar="N",
+                        help="scales to run, e.g. 10k 100k 1M (default: %(default)s)".replace(
+                            "%(default)s", " ".join(DEFAULT_SCALES)))
+    parser.add_argument("--seed", "-s", type=int, default=1, help="seed of the generated worlds (default 1)")
+    parser.add_argument("--faults", "-k", type=int, default=0, metavar="K",
+                        help="inject K faults of each kind; the verdicts must then list exactly those (default 0)")
+    parser.add_argument("--data", type=Path, metavar="DIR",
+                        help="benchmark this data folder instead of generating (one scale; faults.json is used if present)")
+    parser.add_argument("--repeat", "-r", type=int, default=3, metavar="R",
+                        help="runs of the pactgraph pipeline per scale below 1M triples; the median is reported (default 3)")
+    parser.add_argument("--repeat-large", type=int, default=1, metavar="R",
+                        help="runs of the pactgraph pipeline at 1M triples and more (default 1)")
+    parser.add_argument("--reference-repeat", type=int, default=1, metavar="R",
+                        help="runs of the reference pipeline per scale (default 1)")
+    parser.add_argument("--reference-max", metavar="N", default="100k",
+                        help="skip the reference pipeline above N triples (default 100k; 'none' runs it at every scale)")
+    parser.add_argument("--timeout", type=float, default=1800, metavar="SECONDS",
+                        help="give up a reference validation or query after this long and report it as a lower bound (default 1800)")
+    parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("--work", type=Path, metavar="DIR", help="generate into DIR and keep it (default: a temporary folder)")
+    parser.add_argument("--detail", action="store_true", help="print every query and export format, not only the stages")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The parent: generate, run the pipelines in child processes, compare, report
+# ---------------------------------------------------------------------------------------------------
+
+
+def run(project, args) -> int:
+    from .errors import EXIT_CHECKS_FAILED, InputError
+    from .generate import generate, parse_count
+
+    try:
+        scales = [parse_count(t) for t in (args.triples or DEFAULT_SCALES)]
+        ref_max = None if str(args.reference_max).lower() in ("none", "all", "0") else parse_count(args.reference_max)
+    except ValueError as err:
+        raise InputError(str(err)) from None
+    if args.data and args.triples:
+        raise InputError("give either --data DIR or --triples, not both")
+    if min(args.repeat, args.repeat_large, args.reference_repeat) < 1:
+        raise InputError("--repeat, --repeat-large and --reference-repeat must be at least 1")
+    if args.data and not args.data.is_dir():
+        raise InputError(f"data folder not found: {args.data}")
+
+    work = args.work or Path(tempfile.mkdtemp(prefix="pactgraph-bench-"))
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    results = {
+        "pactgraph_version": _version(),
+        "machine": machine(),
+        "command": "pactgraph bench " + " ".join(_argv_tail()),
+        "settings": {"seed": args.seed, "faults_per_kind": args.faults, "repeat": args.repeat,
+                     "repeat_large": args.repeat_large, "reference_repeat": args.reference_repeat,
+                     "reference_max": ref_max, "timeout_seconds": args.timeout},
+        "memory_note": "peak_rss_mib: largest resident set of the (fresh) process during the stage, "
+                       "including the interpreter, libraries and data kept from earlier stages",
+        "scales": [],
+    }
+    ok = True
+    try:
+        jobs = [(None, args.data)] if args.data else [(n, work / f"world-{n}") for n in scales]
+        for n, data in jobs:
+            entry = {"triples_requested": n, "data": str(data)}
+            if n is not None:
+                log(f"bench: generating {n} triples (seed {args.seed}, {args.faults} fault(s) of each kind) in {data}")
+                started = time.perf_counter()
+                shutil.rmtree(data, ignore_errors=True)
+                try:
+                    manifest = generate(data, n, args.seed, args.faults)
+                except (ValueError, FileExistsError) as err:
+                    raise InputError(str(err)) from None
+                entry["generate_seconds"] = round(time.perf_counter() - started, 3)
+            else:
+                manifest = _read_manifest(data)
+            entry["triples_generated"] = manifest["triples"] if manifest else None
+            entry["faults_injected"] = len(manifest["faults"]) if manifest else None
+            size = n or _count_lines(data)
+            big = size >= 1_000_000
+            runs = args.repeat_large if big else args.repeat
+            pg_runs = []
+            for i in range(runs):
+                log(f"bench: {_size(size)}: pactgraph pipeline, run {i + 1}/{runs}")
+                pg_runs.append(_child(project, "pactgraph", data, args.timeout))
+            ref_runs, skipped = [], None
+            if ref_max is not None and size > ref_max:
+                skipped = f"skipped: {_size(size)} is above --reference-max {_size(ref_max)}"
+            else:
+                for i in range(args.reference_repeat):
+                    log(f"bench: {_size(size)}: reference pipeline (rdflib + pyshacl), run {i + 1}/{args.reference_repeat}")
+                    ref_runs.append(_child(project, "reference", data, args.timeout))
+            entry.update(_summarise(pg_runs, ref_runs, skipped, manifest))
+            results["scales"].append(entry)
+            print(_table(entry, args.detail), flush=True)
+            ok = ok and entry["verdict"]["ok"]
+    finally:
+        if not args.work:
+            shutil.rmtree(work, ignore_errors=True)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.json}")
+    return 0 if ok else EXIT_CHECKS_FAILED
+
+
+def _child(project, pipeline: str, data: Path, timeout: float) -> dict:
+    """Run one pipeline in a fresh interpreter; returns its record (raises on a crash)."""
+    from .errors import PactgraphError
+
+    with tempfile.TemporaryDirectory(prefix="pactgraph-bench-run-") as tmp:
+        result = Path(tmp) / "result.json"
+        config = {"pipeline": pipeline, "root": str(project.root), "data": str(Path(data).resolve()),
+                  "timeout": timeout, "out": str(Path(tmp) / "export"), "result": str(result)}
+        env = dict(os.environ)
+        package_parent = str(Path(__file__).resolve().parents[1])
+        env["PYTHONPATH"] = package_parent + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+        proc = subprocess.run([sys.executable, "-m", "pactgraph.bench", json.dumps(config)], env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        if proc.returncode != 0 or not result.is_file():
+            tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
+            raise PactgraphError(f"the {pipeline} pipeline failed (exit {proc.returncode}):\n{tail}")
+        return json.loads(result.read_text(encoding="utf-8"))
+
+
+def _median_stage(runs: list[dict], name: str) -> dict | None:
+    values = [r["stages"][name] for r in runs if name in r["stages"]]
+    if not values:
+        return None
+    out = {
+        "seconds": round(statistics.median(v["seconds"] for v in values), 4),
+        "peak_rss_mib": round(statistics.median(v["peak_rss_mib"] for v in values), 1),
+        "start_rss_mib": round(statistics.median(v["start_rss_mib"] for v in values), 1),
+        "runs": [round(v["seconds"], 4) for v in values],
+    }
+    if any(v.get("timed_out") for v in values):
+        out["timed_out"] = True
+    if any(v.get("error") for v in values):
+        out["error"] = next(v["error"] for v in values if v.get("error"))
+    return out
+
+
+def _ratio(ref: dict | None, pg: dict | None):
+    if not ref or not pg or not pg["seconds"] or ref.get("error"):
+        return None
+    return round(ref["seconds"] / pg["seconds"], 2)
+
+
+def _summarise(pg_runs, ref_runs, skipped, manifest) -> dict:
+    first = pg_runs[0]
+    out = {"quads_loaded": first["info"]["quads"], "graphs": first["info"]["graphs"],
+           "pactgraph": {"runs": len(pg_runs), "validate_engine": first["info"]["engine"],
+                         "peak_rss_reset": first["info"]["peak_reset"]},
+           "reference": {"runs": len(ref_runs), "skipped": skipped}}
+    stages = {}
+    for name in STAGES:
+        pg, ref = _median_stage(pg_runs, name), _median_stage(ref_runs, name)
+        stages[name] = {"pactgraph": pg, "reference": ref, "ratio": _ratio(ref, pg)}
+    for pipeline, runs in (("pactgraph", pg_runs), ("reference", ref_runs)):
+        if runs:
+            parts = [stages[s][pipeline] for s in STAGES if stages[s][pipeline]]
+            total = {"seconds": round(sum(p["seconds"] for p in parts), 4),
+                     "peak_rss_mib": max(p["peak_rss_mib"] for p in parts)}
+            if any(p.get("timed_out") for p in parts):
+                total["timed_out"] = True
+            stages.setdefault("total", {"pactgraph": None, "reference": None})[pipeline] = total
+    stages["total"]["ratio"] = _ratio(stages["total"].get("reference"), stages["total"]["pactgraph"])
+    out["stages"] = stages
+
+    # per query and per export format: medians
+    for key, field in (("queries", "queries"), ("checks", "checks"), ("export_formats", "export_formats")):
+        names = list(first[field])
+        table = {}
+        for q in names:
+            pg = statistics.median(r[field][q]["seconds"] for r in pg_runs)
+            row = {"pactgraph": {"seconds": round(pg, 4)}}
+            if "rows" in first[field][q]:
+                row["pactgraph"]["rows"] = first[field][q]["rows"]
+            if ref_runs and q in ref_runs[0][field]:
+                rv = [r[field][q] for r in ref_runs]
+                ref = {"seconds": round(statistics.median(v["seconds"] for v in rv), 4)}
+                if "rows" in rv[0]:
+                    ref["rows"] = rv[0]["rows"]
+                if any(v.get("timed_out") for v in rv):
+                    ref["timed_out"] = True
+                if any(v.get("error") for v in rv):
+                    ref["error"] = next(v["error"] for v in rv if v.get("error"))
+                row["reference"] = ref
+                row["ratio"] = round(ref["seconds"] / pg, 2) if pg else None
+                if "rows" in ref and "rows" in row["pactgraph"]:
+                    row["rows_agree"] = ref["rows"] == row["pactgraph"]["rows"]
+            table[q] = row
+        out[key] = table
+
+    # verdicts
+    pg_v = _violations(first)
+    consistent = all(_violations(r) == pg_v for r in pg_runs)
+    want = ({(f["focus"], shape) for f in manifest["faults"] for shape in f.get("shapes", [f["shape"]])}
+            if manifest else None)
+    verdict = {"pactgraph": {"conforms": first["verdict"]["conforms"], "violations": len(pg_v)},
+               "manifest": len(want) if want is not None else None,
+               "pactgraph_runs_consistent": consistent}
+    ok = consistent
+    if want is not None:
+        verdict["pactgraph_matches_manifest"] = pg_v == want
+        verdict["missing"] = [list(x) for x in sorted(want - pg_v)]
+        verdict["unexpected"] = [list(x) for x in sorted(pg_v - want)]
+        ok = ok and pg_v == want and first["verdict"]["conforms"] == (not want)
+    ref_done = [r for r in ref_runs if r["verdict"] is not None]
+    if ref_done:
+        ref_v = _violations(ref_done[0])
+        verdict["reference"] = {"conforms": ref_done[0]["verdict"]["conforms"], "violations": len(ref_v)}
+        verdict["agree"] = ref_v == pg_v and ref_done[0]["verdict"]["conforms"] == first["verdict"]["conforms"]
+        verdict["only_pactgraph"] = [list(x) for x in sorted(pg_v - ref_v)]
+        verdict["only_reference"] = [list(x) for x in sorted(ref_v - pg_v)]
+        if want is not None:
+            verdict["reference_matches_manifest"] = ref_v == want
+        ok = ok and verdict["agree"]
+    else:
+        verdict["reference"] = None
+        verdict["agree"] = None
+    verdict["ok"] = ok
+    out["verdict"] = verdict
+    stages["validate"]["verdicts_agree"] = verdict["agree"]
+    return out
+
+
+def _violations(record) -> set[tuple[str, str]]:
+    return {tuple(v) for v in record["verdict"]["violations"]}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Output
+# ---------------------------------------------------------------------------------------------------
+
+
+def _table(entry: dict, detail: bool = False) -> str:
+    n = entry["triples_requested"]
+    head = f"== {_size(n) if n else entry['data']}: " if n else f"== {entry['data']}: "
+    gen = entry.get("triples_generated")
+    lines = [head + (f"{gen:,} triples generated" + (f" in {entry['generate_seconds']:.2f} s" if "generate_seconds" in entry else "")
+                     + "; " if gen else "")
+             + f"{entry['quads_loaded']:,} quads loaded with the ontology, {entry['graphs']} named graphs; "
+             f"pactgraph validate engine: {entry['pactgraph']['validate_engine']}; "
+             f"runs: pactgraph {entry['pactgraph']['runs']}, reference {entry['reference']['runs']} (medians)"]
+    if entry["reference"]["skipped"]:
+        lines.append(f"   reference pipeline {entry['reference']['skipped']} (not run)")
+    lines.append(f"   {'stage':<12} {'pactgraph s':>12} {'peak MiB':>9} {'reference s':>12} {'peak MiB':>9} {'ref/pg':>8}")
+    for name in (*STAGES, "total"):
+        row = entry["stages"].get(name)
+        if not row:
+            continue
+        pg, ref = row.get("pactgraph"), row.get("reference")
+        label = STAGE_LABELS[name]
+        if name == "queries":
+            label += f" ({len(entry['queries'])})"
+        if name == "checks":
+            label = f"checks ({len(entry['checks'])})"
+        lines.append(f"   {label:<12} {_sec(pg):>12} {_mib(pg):>9} {_sec(ref):>12} {_mib(ref):>9} {_x(row.get('ratio')):>8}")
+    if detail or entry["stages"]["queries"].get("reference"):
+        q = entry["queries"]
+        ratios = [r["ratio"] for r in q.values() if r.get("ratio")]
+        if ratios and not detail:
+            lines.append(f"   per query ref/pg: min {_x(min(ratios))}, median {_x(statistics.median(ratios))}, "
+                         f"max {_x(max(ratios))}" + ("" if all(r.get("rows_agree", True) for r in q.values())
+                                                     else "; row counts differ for: " + ", ".join(
+                                                         k for k, r in q.items() if r.get("rows_agree") is False)))
+    if detail:
+        for key in ("queries", "checks", "export_formats"):
+            for name, row in entry[key].items():
+                pg, ref = row["pactgraph"], row.get("reference")
+                rows = f" rows {pg['rows']}" + (f"/{ref['rows']}" if ref and "rows" in ref else "") if "rows" in pg else ""
+                kind = {"queries": "query", "checks": "check", "export_formats": "export"}[key]
+                lines.append(f"     {kind:<6} {name:<48} {_sec(pg):>9} {_sec(ref):>12} {_x(row.get('ratio')):>8}{rows}")
+    v = entry["verdict"]
+    text = f"   verdict: pactgraph {'conforms' if v['pactgraph']['conforms'] else 'does not conform'} ({v['pactgraph']['violations']} violation(s))"
+    if v["reference"]:
+        text += f"; reference {'conforms' if v['reference']['conforms'] else 'does not conform'} ({v['reference']['violations']})"
+        text += "; same verdict and violations" if v["agree"] else (
+            f"; DISAGREE: only pactgraph {v['only_pactgraph'][:3]}, only reference {v['only_reference'][:3]}")
+    else:
+        text += "; reference not run"
+    if v["manifest"] is not None:
+        text += (f"; injected {v['manifest']}: " + ("all found, none unexpected" if v["pactgraph_matches_manifest"] else
+                 f"MISSING {v['missing'][:3]} UNEXPECTED {v['unexpected'][:3]}"))
+    lines.append(text)
+    return "\n".join(lines)
+
+
+def _sec(d):
+    if not d:
+        return "-"
+    if d.get("error"):
+        return "error"
+    return (">" if d.get("timed_out") else "") + f"{d['seconds']:.3f}"
+
+
+def _mib(d):
+    return f"{d['peak_rss_mib']:.0f}" if d and "peak_rss_mib" in d else "-"
+
+
+def _x(r):
+    return f"{r:.1f}x" if r else "-"
+
+
+def _size(n: int) -> str:
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
+    if n >= 1000 and n % 1000 == 0:
+        return f"{n // 1000}k"
+    return f"{n:,}"
+
+
+def _argv_tail() -> list[str]:
+    argv = sys.argv[1:]
+    return argv[argv.index("bench") + 1:] if "bench" in argv else argv
+
+
+def _version() -> str:
+    from .version import VERSION
+
+    return VERSION
+
+
+def _read_manifest(data: Path):
+    path = Path(data) / "faults.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def _count_lines(data: Path) -> int:
+    return sum(p.read_bytes().count(b"\n") for p in Path(data).glob("*.ttl"))
+
+
+def machine() -> dict:
+    """What the numbers were measured on."""
+    from importlib import metadata
+
+    cpu = "unknown"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    mem = None
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem = round(int(line.split()[1]) / 1024 / 1024, 1)
+    versions = {}
+    for dist in ("pyoxigraph", "rdflib", "pyshacl"):
+        try:
+            versions[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            versions[dist] = None
+    return {"nproc": os.cpu_count(), "cpu": cpu, "ram_gib": mem, "python": platform.python_version(),
+            "platform": platform.platform(), "libraries": versions,
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
+
+
+# ---------------------------------------------------------------------------------------------------
+# The child: one pipeline in a fresh process
+# ---------------------------------------------------------------------------------------------------
+
+
+class _Timeout(Exception):
+    pass
+
+
+class _Recorder:
+    def __init__(self):
+        self.stages: dict[str, dict] = {}
+        self.peak_reset = _reset_peak()
+
+    @contextlib.contextmanager
+    def stage(self, name: str):
+        _reset_peak()
+        start = _status()
+        t0 = time.perf_counter()
+        record = {"seconds": None}
+        self.stages[name] = record
+        try:
+            yield record
+        finally:
+            record["seconds"] = time.perf_counter() - t0
+            end = _status()
+            record["start_rss_mib"] = start["VmRSS"] / 1024
+            record["peak_rss_mib"] = (end["VmHWM"] if self.peak_reset else _maxrss()) / 1024
+
+
+def _reset_peak() -> bool:
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def _status() -> dict[str, int]:
+    out = {"VmRSS": 0, "VmHWM": 0}
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            key = line.split(":", 1)[0]
+            if key in out:
+                out[key] = int(line.split()[1])
+    return out
+
+
+def _maxrss() -> int:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float):
+    """Raise _Timeout in the main thread after `seconds` (the reference is pure Python, so it stops)."""
+    def alarm(signum, frame):
+        raise _Timeout()
+
+    old = signal.signal(signal.SIGALRM, alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _timed(seconds: float, fn):
+    """(result, elapsed, timed_out, error)"""
+    t0 = time.perf_counter()
+    try:
+        with _deadline(seconds):
+            return fn(), time.perf_counter() - t0, False, None
+    except _Timeout:
+        return None, time.perf_counter() - t0, True, None
+    except Exception as err:  # noqa: BLE001 - a reference failure is reported, not fatal
+        return None, time.perf_counter() - t0, False, f"{type(err).__name__}: {err}"[:300]
+
+
+def _norm(term: str | None) -> str:
+    from .namespaces import expand
+
+    if term is None:
+        return "(none)"
+    if term.startswith("<") and term.endswith(">"):
+        return term[1:-1]
+    return expand(term)
+
+
+def _pactgraph_pipeline(cfg: dict, rec: _Recorder) -> dict:
+    import inspect
+
+    from . import export, jsonld, queries, sources, validate
+    from .project import Project
+
+    project = Project(Path(cfg["root"]))
+    data = Path(cfg["data"])
+    out = {"info": {}, "queries": {}, "checks": {}, "export_formats": {}}
+
+    with rec.stage("load"):
+        files = sources.source_files(project, data)
+        store = sources.load_store(files)
+    out["info"]["quads"] = len(store)
+    out["info"]["graphs"] = len(files)
+
+    kwargs = {}
+    if "engine" in inspect.signature(validate.validate_store).parameters:
+        kwargs["engine"] = "oxigraph"
+    out["info"]["engine"] = kwargs.get("engine", "pyshacl (validate.py has no engine parameter yet)")
+    with rec.stage("validate"):
+        report = validate.validate_store(store, files, project.shapes_files(), project.ontology_shapes_files(),
+                                         project.root, **kwargs)
+    out["verdict"] = {"conforms": bool(report.conforms),
+                      "violations": sorted({(_norm(v.focus), _norm(v.shape)) for v in report.violations})}
+    del report
+
+    found = queries.discover(project.queries_dir)
+    with rec.stage("queries"):
+        for q in found.values():
+            subs = q.bindings()
+            t0 = time.perf_counter()
+            _, rows = queries.rows(queries.run(store, q.text, subs))
+            out["queries"][q.name] = {"seconds": time.perf_counter() - t0, "rows": len(rows)}
+    with rec.stage("checks"):
+        for path in queries.violation_checks(project.queries_dir):
+            t0 = time.perf_counter()
+            _, rows = queries.rows(queries.run(store, path.read_text(encoding="utf-8")))
+            out["checks"][path.stem] = {"seconds": time.perf_counter() - t0, "rows": len(rows)}
+
+    # export.write_all is timed as one stage; the time inside each serialiser is measured by wrapping
+    # the functions it calls (pyoxigraph.serialize per format, the JSON-LD steps, canonicalisation).
+    spent = out["export_formats"]
+
+    def wrap(fn, key_of):
+        def timed(*a, **kw):
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                key = key_of(a, kw)
+                spent.setdefault(key, {"seconds": 0.0})["seconds"] += time.perf_counter() - t0
+        return timed
+
+    ox = export.ox
+    ox.serialize = wrap(ox.serialize, lambda a, kw: str(kw.get("format")))  # "Turtle", "N-Quads", ...
+    for name in ("build_context", "compact", "dumps"):
+        setattr(jsonld, name, wrap(getattr(jsonld, name), lambda a, kw: "JSON-LD"))
+    export.canonical_quads = wrap(export.canonical_quads, lambda a, kw: "canonicalise (RDFC-1.0, sort)")
+    export.union_triples = wrap(export.union_triples, lambda a, kw: "merge graphs (union, sort)")
+    target = Path(cfg["out"])
+    target.mkdir(parents=True, exist_ok=True)
+    with rec.stage("export"):
+        quads = list(store)
+        export.write_all(quads, target)
+    out["export_bytes"] = {p.name: p.stat().st_size for p in sorted(target.iterdir())}
+    return out
+
+
+def _reference_pipeline(cfg: dict, rec: _Recorder) -> dict:
+    import pyshacl
+    import rdflib
+    from rdflib.namespace import RDF, SH
+
+    from . import queries
+    from .project import Project
+    from .sources import source_files  # the list of files and their graph names only
+
+    project = Project(Path(cfg["root"]))
+    data = Path(cfg["data"])
+    timeout = float(cfg["timeout"])
+    out = {"info": {"engine": "pyshacl"}, "queries": {}, "checks": {}, "export_formats": {}}
+    files = source_files(project, data)
+
+    with rec.stage("load"):
+        ds = rdflib.Dataset(default_union=True)
+        for f in files:
+            ds.graph(rdflib.URIRef(f.graph)).parse(str(f.path), format="turtle")
+    out["info"]["quads"] = len(ds)
+    out["info"]["graphs"] = len(files)
+
+    def merged(graphs) -> rdflib.Graph:
+        g = rdflib.Graph()
+        for name in graphs:
+            g += ds.graph(rdflib.URIRef(name))
+        return g
+
+    def shapes_graph(paths) -> rdflib.Graph:
+        g = rdflib.Graph()
+        for p in paths:
+            g.parse(str(p), format="turtle")
+        return g
+
+    def validate():
+        data_graph = merged(f.graph for f in files)
+        shapes = shapes_graph(project.shapes_files())
+        conforms, results, _ = pyshacl.validate(data_graph, shacl_graph=shapes, inference="none", advanced=False,
+                                                allow_warnings=False)
+        found = _shacl_results(results, shapes, rdflib, RDF, SH)
+        if project.ontology_shapes_files():
+            onto = merged(f.graph for f in files if f.kind == "ontology")
+            onto_shapes = shapes_graph(project.ontology_shapes_files())
+            ok, onto_results, _ = pyshacl.validate(onto, shacl_graph=onto_shapes, inference="none", advanced=False,
+                                                   allow_warnings=False)
+            conforms = conforms and ok
+            found |= _shacl_results(onto_results, onto_shapes, rdflib, RDF, SH)
+        return bool(conforms) and not found, found
+
+    with rec.stage("validate") as record:
+        result, _, timed_out, error = _timed(timeout, validate)
+        record["timed_out"] = timed_out
+        if error:
+            record["error"] = error
+    out["verdict"] = None if result is None else {"conforms": result[0], "violations": sorted(result[1])}
+
+    def run_query(text, bindings=None):
+        return len(list(ds.query(text, initBindings=bindings or {})))
+
+    found = queries.discover(project.queries_dir)
+    with rec.stage("queries"):
+        for q in found.values():
+            bindings = {rdflib.Variable(v.value): _to_rdflib(t, rdflib) for v, t in q.bindings().items()}
+            rows, seconds, timed_out, error = _timed(timeout, lambda: run_query(q.text, bindings))
+            out["queries"][q.name] = _outcome(seconds, rows, timed_out, error)
+        rec.stages["queries"]["timed_out"] = any(v.get("timed_out") for v in out["queries"].values())
+    with rec.stage("checks"):
+        for path in queries.violation_checks(project.queries_dir):
+            text = path.read_text(encoding="utf-8")
+            rows, seconds, timed_out, error = _timed(timeout, lambda: run_query(text))
+            out["checks"][path.stem] = _outcome(seconds, rows, timed_out, error)
+
+    target = Path(cfg["out"])
+    target.mkdir(parents=True, exist_ok=True)
+    spent = out["export_formats"]
+
+    def write(name, key, fn):
+        t0 = time.perf_counter()
+        (target / name).write_bytes(fn())
+        spent[key] = {"seconds": time.perf_counter() - t0}
+
+    with rec.stage("export"):
+        write("pactgraph.nq", "N-Quads", lambda: ds.serialize(format="nquads", encoding="utf-8"))
+        write("pactgraph.trig", "TriG", lambda: ds.serialize(format="trig", encoding="utf-8"))
+        t0 = time.perf_counter()
+        union = merged(f.graph for f in files)
+        spent["merge graphs (union)"] = {"seconds": time.perf_counter() - t0}
+        write("pactgraph.ttl", "Turtle", lambda: union.serialize(format="turtle", encoding="utf-8"))
+        write("pactgraph.nt", "N-Triples", lambda: union.serialize(format="nt", encoding="utf-8"))
+        write("pactgraph.rdf", "RDF/XML", lambda: union.serialize(format="xml", encoding="utf-8"))
+        write("pactgraph.jsonld", "JSON-LD", lambda: union.serialize(format="json-ld", encoding="utf-8"))
+    out["export_bytes"] = {p.name: p.stat().st_size for p in sorted(target.iterdir())}
+    return out
+
+
+def _outcome(seconds, rows, timed_out, error) -> dict:
+    out = {"seconds": seconds}
+    if rows is not None:
+        out["rows"] = rows
+    if timed_out:
+        out["timed_out"] = True
+    if error:
+        out["error"] = error
+    return out
+
+
+def _to_rdflib(term, rdflib):
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if term.language:
+        return rdflib.Literal(term.value, lang=term.language)
+    return rdflib.Literal(term.value, datatype=rdflib.URIRef(term.datatype.value))
+
+
+def _shacl_results(results, shapes, rdflib, RDF, SH) -> set[tuple[str, str]]:
+    """(focus, named shape) of every top-level result of a pyshacl report (an anonymous property
+    shape is named by the node shape that holds it)."""
+    found = set()
+    for report in results.subjects(RDF.type, SH.ValidationReport):
+        for r in results.objects(report, SH.result):
+            focus = results.value(r, SH.focusNode)
+            shape = results.value(r, SH.sourceShape)
+            seen = set()
+            while isinstance(shape, rdflib.BNode) and shape not in seen:
+                seen.add(shape)
+                parent = shapes.value(None, SH.property, shape) or shapes.value(None, SH.node, shape)
+                if parent is None:
+                    break
+                shape = parent
+            focus_s = str(focus) if isinstance(focus, rdflib.URIRef) else "[blank node]"
+            found.add((focus_s, str(shape) if isinstance(shape, rdflib.URIRef) else "(none)"))
+    return found
+
+
+def _child_main(argv: list[str]) -> int:
+    cfg = json.loads(argv[0])
+    rec = _Recorder()
+    pipeline = _pactgraph_pipeline if cfg["pipeline"] == "pactgraph" else _reference_pipeline
+    out = pipeline(cfg, rec)
+    out["stages"] = rec.stages
+    out["info"]["peak_reset"] = rec.peak_reset
+    out["info"]["process_peak_rss_mib"] = _maxrss() / 1024
+    Path(cfg["result"]).write_text(json.dumps(out), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main(sys.argv[1:]))

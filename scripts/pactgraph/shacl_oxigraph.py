@@ -1,0 +1,1234 @@
+"""SHACL validation on Oxigraph: shapes compiled to SPARQL and run set-at-a-time.
+
+pyshacl evaluates every constraint focus node by focus node in Python, on rdflib. This module compiles
+the shapes graph once into SPARQL queries that each cover *all* the focus nodes of a shape, and runs
+them on the Oxigraph store the build already holds:
+
+* a shape's targets become one sub-select binding ``?this`` (``sh:targetClass`` follows
+  ``rdfs:subClassOf*`` in the data graph, as pyshacl does; implicit class targets too);
+* a value-type constraint (``sh:class``, ``sh:datatype``, ``sh:nodeKind``, ``sh:pattern``, ``sh:in``,
+  ``sh:languageIn``, ``sh:min/maxInclusive/Exclusive``, ``sh:min/maxLength``, ``sh:node``, ``sh:not``,
+  ``sh:and``, ``sh:or``, ``sh:xone``) becomes one query returning the violating (focus, value) pairs;
+* a count constraint (``sh:minCount``, ``sh:maxCount``, ``sh:uniqueLang``, ``sh:hasValue``,
+  ``sh:qualifiedValueShape`` with ``sh:qualifiedMin/MaxCount``) becomes one query returning the
+  violating focus nodes; ``sh:closed`` one returning (focus, property, value);
+* a SPARQL-based constraint (``sh:sparql`` / ``sh:select``) is rewritten with the target sub-select at
+  the head of its WHERE group, so ``$this`` is bound by a join, not once per focus node;
+* nested shapes (``sh:node``, ``sh:or``, ``sh:and``, ``sh:not``, ``sh:xone``, ``sh:qualifiedValueShape``)
+  compile to a boolean expression (EXISTS / NOT EXISTS …) true when a node conforms;
+* ``sh:property`` shapes are compiled in the context of their parent's focus (or value) nodes.
+
+Every result carries what pyshacl reports: focus node, result path, value, source shape, constraint
+component, severity and message(s). pyshacl is the reference: where it departs from the letter of the
+spec, the compiled query follows pyshacl (``sh:datatype`` judges lexical forms as rdflib does,
+``sh:pattern`` keeps Python's ``$`` and only the ``i`` and ``m`` flags, ``sh:uniqueLang`` reports no
+value, …).
+
+What the compiler does not handle raises `Unsupported` while compiling; the targeted shape (with every
+named shape it uses) is then validated by the `fallback` given to `validate` (pyshacl, in
+pactgraph.validate) and the reason is listed in `Outcome.fallbacks`: no constraint is skipped silently.
+
+This module imports neither rdflib nor pyshacl; rdflib is imported only if the data holds a typed
+literal whose lexical form is outside the forms on which rdflib and XSD agree (see `datatype_ok`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Callable, Iterable
+
+import pyoxigraph as ox
+
+SH = "http://www.w3.org/ns/shacl#"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+
+RDF_TYPE = ox.NamedNode(RDF + "type")
+RDF_FIRST = ox.NamedNode(RDF + "first")
+RDF_REST = ox.NamedNode(RDF + "rest")
+RDF_NIL = ox.NamedNode(RDF + "nil")
+RDFS_CLASS = ox.NamedNode(RDFS + "Class")
+RDFS_SUBCLASS_OF = ox.NamedNode(RDFS + "subClassOf")
+XSD_BOOLEAN = ox.NamedNode(XSD + "boolean")
+
+
+def sh(name: str) -> ox.NamedNode:
+    return ox.NamedNode(SH + name)
+
+
+#: Custom SPARQL function that judges an unusual lexical form the way rdflib (hence pyshacl) does.
+WELL_FORMED_FN = ox.NamedNode("urn:pactgraph:shacl:rdflib-well-formed")
+
+
+class Unsupported(Exception):
+    """A construct this compiler does not handle; the shape is validated by the fallback instead."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# The shapes graph
+# ---------------------------------------------------------------------------------------------------
+
+
+class ShapesGraph:
+    """A small indexed set of triples (a shapes graph is a few thousand triples)."""
+
+    def __init__(self, triples: Iterable[ox.Triple]):
+        self.spo: dict = defaultdict(lambda: defaultdict(list))
+        self.pos: dict = defaultdict(lambda: defaultdict(list))
+        self.triples: list[ox.Triple] = []
+        for t in triples:
+            if t.object in self.spo[t.subject][t.predicate]:
+                continue
+            self.triples.append(t)
+            self.spo[t.subject][t.predicate].append(t.object)
+            self.pos[t.predicate][t.object].append(t.subject)
+
+    def objects(self, s, p) -> list:
+        return self.spo.get(s, {}).get(p, [])
+
+    def value(self, s, p):
+        vals = self.objects(s, p)
+        return vals[0] if vals else None
+
+    def subjects(self, p, o) -> list:
+        return self.pos.get(p, {}).get(o, [])
+
+    def subjects_of(self, p) -> list:
+        return [s for subs in self.pos.get(p, {}).values() for s in subs]
+
+    def objects_of(self, p) -> list:
+        return list(self.pos.get(p, {}).keys())
+
+    def predicates(self, s) -> list:
+        return list(self.spo.get(s, {}).keys())
+
+    def items(self, head) -> list:
+        out, seen = [], set()
+        while head != RDF_NIL:
+            if head is None or head in seen or self.value(head, RDF_FIRST) is None:
+                raise Unsupported("a malformed RDF list")
+            seen.add(head)
+            out.append(self.value(head, RDF_FIRST))
+            head = self.value(head, RDF_REST)
+        return out
+
+    def closure(self, node) -> list[ox.Triple]:
+        """Triples describing `node` and, recursively, the blank nodes it points to."""
+        out, todo, seen = [], [node], set()
+        while todo:
+            n = todo.pop()
+            if n in seen:
+                continue
+            seen.add(n)
+            for p, objs in self.spo.get(n, {}).items():
+                for o in objs:
+                    out.append(ox.Triple(n, p, o))
+                    if isinstance(o, ox.BlankNode):
+                        todo.append(o)
+        return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# SPARQL text helpers
+# ---------------------------------------------------------------------------------------------------
+
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _quote(text: str) -> str:
+    return '"' + "".join(_ESCAPES.get(c, c) for c in text) + '"'
+
+
+def term_text(term) -> str:
+    """A constant in SPARQL syntax."""
+    if isinstance(term, ox.NamedNode):
+        return f"<{term.value}>"
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return f"{_quote(term.value)}@{term.language}"
+        if term.datatype.value == XSD + "string":
+            return _quote(term.value)
+        return f"{_quote(term.value)}^^<{term.datatype.value}>"
+    if isinstance(term, ox.BlankNode):
+        raise Unsupported("a blank node used as a constant (sh:hasValue, sh:in or sh:targetNode)")
+    raise Unsupported(f"unexpected term {term!r}")
+
+
+def show(term) -> str:
+    """A term for messages: <iri>, _:b, or the literal in N-Triples."""
+    if term is None:
+        return "(none)"
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return str(term)
+
+
+class _Vars:
+    """Fresh variable names, so that nested patterns never capture each other's variables."""
+
+    def __init__(self):
+        self._n = count()
+
+    def __call__(self, hint: str = "v") -> str:
+        return f"?_{hint}{next(self._n)}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Result:
+    """One validation result, as pyshacl reports it (top-level results, not sh:detail)."""
+
+    focus: object
+    shape: object  # the source shape (may be a blank node of the shapes graph)
+    component: str  # IRI of the constraint component
+    path: object = None  # sh:resultPath: the path node of the shapes graph (an IRI or a blank node)
+    path_text: str | None = None  # the path in SPARQL syntax
+    value: object = None
+    severity: str = SH + "Violation"
+    messages: tuple[str, ...] = ()
+    source_constraint: object = None
+
+    @property
+    def message(self) -> str | None:
+        return self.messages[0] if self.messages else None
+
+
+@dataclass
+class Outcome:
+    conforms: bool
+    results: list[Result] = field(default_factory=list)
+    #: (shape, reason) for every targeted shape validated by the fallback (pyshacl) instead
+    fallbacks: list[tuple[str, str]] = field(default_factory=list)
+    shapes: ShapesGraph | None = None
+    queries: int = 0
+
+
+@dataclass
+class Check:
+    """One SPARQL query and how to turn each of its rows into a result."""
+
+    root: object  # the targeted shape this check belongs to
+    shape: object
+    component: str
+    query: str
+    kind: str  # "value" (?this ?value), "focus" (?this), "closed" (?this ?path ?value), "sparql"
+    path: object = None
+    path_text: str | None = None
+    node_shape: bool = False
+    messages: tuple[str, ...] = ()
+    severity: str = SH + "Violation"
+    source_constraint: object = None
+    sparql_messages: tuple[str, ...] = ()
+    dedup_store: bool = False  # run on a copy without duplicate triples (the query counts rows)
+
+
+#: value-type components: one result per failing value node, with the value node as sh:value
+VALUE_COMPONENTS = {
+    "class": "ClassConstraintComponent", "datatype": "DatatypeConstraintComponent",
+    "nodeKind": "NodeKindConstraintComponent", "pattern": "PatternConstraintComponent",
+    "languageIn": "LanguageInConstraintComponent", "in": "InConstraintComponent",
+    "minInclusive": "MinInclusiveConstraintComponent", "maxInclusive": "MaxInclusiveConstraintComponent",
+    "minExclusive": "MinExclusiveConstraintComponent", "maxExclusive": "MaxExclusiveConstraintComponent",
+    "minLength": "MinLengthConstraintComponent", "maxLength": "MaxLengthConstraintComponent",
+    "node": "NodeConstraintComponent", "not": "NotConstraintComponent", "and": "AndConstraintComponent",
+    "or": "OrConstraintComponent", "xone": "XoneConstraintComponent",
+}
+#: every sh: parameter a shape may carry here; any other (sh:equals, sh:lessThan, sh:js, ...) is Unsupported
+KNOWN_PARAMETERS = set(VALUE_COMPONENTS) | {
+    "targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf", "message", "name", "description",
+    "severity", "deactivated", "order", "group", "defaultValue", "path", "ignoredProperties", "flags",
+    "qualifiedMinCount", "qualifiedMaxCount", "qualifiedValueShapesDisjoint", "qualifiedValueShape",
+    "property", "sparql", "closed", "uniqueLang", "minCount", "maxCount", "hasValue", "declare", "prefixes",
+}
+
+# sh:datatype: lexical forms on which rdflib and XSD (Oxigraph's casts) agree. A literal of one of
+# rdflib's parsed datatypes in any other form is judged by rdflib itself (rdflib_well_formed).
+_COMMON_FORM = {
+    XSD + "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+    XSD + "dateTime": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-9]{2}:[0-9]{2}(\\.[0-9]{1,6})?"
+                      r"(Z|[+-](0[0-9]|1[0-3]):[0-5][0-9]|[+-]14:00)?$",
+    XSD + "integer": r"^[+-]?[0-9]+$",
+    XSD + "decimal": r"^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)$",
+    XSD + "double": r"^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+    XSD + "float": r"^[+-]?([0-9]+(\\.[0-9]*)?|\\.[0-9]+)([eE][+-]?[0-9]+)?$",
+}
+# Common forms that still need Oxigraph's cast to rule out impossible values ("2024-13-45").
+_CAST_CHECK = {XSD + "date", XSD + "dateTime"}
+# Datatypes rdflib knows without a lexical-to-value parser: always well-formed there.
+_STRINGLIKE = {XSD + n for n in ("string", "normalizedString", "token", "language", "anyURI")}
+# Datatypes rdflib parses (a literal is ill-typed when parsing fails). Any other datatype is taken as
+# it comes by pyshacl (e.g. "abc"^^xsd:gYear passes sh:datatype xsd:gYear).
+_PARSED = {XSD + n for n in (
+    "time", "date", "dateTime", "duration", "dayTimeDuration", "yearMonthDuration", "hexBinary", "boolean",
+    "decimal", "integer", "nonPositiveInteger", "long", "nonNegativeInteger", "negativeInteger", "int",
+    "unsignedLong", "positiveInteger", "short", "unsignedInt", "byte", "unsignedShort", "unsignedByte",
+    "float", "double", "base64Binary")} | {RDF + "XMLLiteral", RDF + "HTML"}
+
+
+def rdflib_well_formed(value, datatype):
+    """Custom SPARQL function: does pyshacl accept `value` as a literal of `datatype`?
+
+    Called only for lexical forms outside _COMMON_FORM, so rdflib is imported only when the data
+    holds such a literal.
+    """
+    import logging
+
+    import rdflib
+
+    log = logging.getLogger("rdflib.term")
+    level = log.level
+    log.setLevel(logging.CRITICAL)  # rdflib logs every lexical form it cannot parse
+    try:
+        lit = rdflib.Literal(value.value, datatype=rdflib.URIRef(datatype.value))
+    finally:
+        log.setLevel(level)
+    ok = lit.ill_typed is not True and _actual_datatype(lit.value, datatype.value)
+    return ox.Literal("true" if ok else "false", datatype=XSD_BOOLEAN)
+
+
+def _actual_datatype(value, dt: str) -> bool:
+    """pyshacl's DatatypeConstraintComponent._assert_actual_datatype."""
+    import datetime
+    from decimal import Decimal
+
+    checks = {
+        XSD + "string": (str, bytes), RDF + "langString": (str, bytes), XSD + "integer": int,
+        XSD + "float": float, XSD + "decimal": Decimal, XSD + "boolean": bool, XSD + "date": datetime.date,
+        XSD + "time": datetime.time, XSD + "dateTime": datetime.datetime,
+    }
+    return isinstance(value, checks[dt]) if dt in checks else True
+
+
+CUSTOM_FUNCTIONS = {WELL_FORMED_FN: rdflib_well_formed}
+
+
+def python_regex_to_sparql(pattern: str, multiline: bool) -> str:
+    """Translate a pattern so that Oxigraph's REGEX finds what Python's re.search (pyshacl) finds.
+
+    The difference that matters for the patterns SHACL users write: without the m flag, Python's `$`
+    also matches just before a final newline, Oxigraph's only at the very end.
+    """
+    if multiline or "$" not in pattern:
+        return pattern
+    out, i, in_class = [], 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            if c == "]":
+                in_class = False
+        elif c == "[":
+            in_class = True
+            j = i + 1
+            if pattern[j:j + 1] == "^":
+                j += 1
+            if pattern[j:j + 1] == "]":  # a literal ] first in the class
+                out.append(pattern[i:j + 1])
+                i = j + 1
+                continue
+        elif c == "$":
+            out.append("(?:\\n?$)")
+            i += 1
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def path_text(sg: ShapesGraph, path) -> str:
+    """A SHACL property path in SPARQL syntax."""
+    if isinstance(path, ox.NamedNode):
+        return f"<{path.value}>"
+    if not isinstance(path, ox.BlankNode):
+        raise Unsupported("a property path that is not an IRI or a blank node")
+    if sg.value(path, RDF_FIRST) is not None:
+        members = sg.items(path)
+        if len(members) < 2:
+            raise Unsupported("a sequence path with fewer than two members")
+        return "(" + "/".join(path_text(sg, m) for m in members) + ")"
+    for name, fmt in (("inversePath", "^{}"), ("zeroOrMorePath", "{}*"), ("oneOrMorePath", "{}+"),
+                      ("zeroOrOnePath", "{}?")):
+        inner = sg.value(path, sh(name))
+        if inner is not None:
+            return "(" + fmt.format(path_text(sg, inner)) + ")"
+    alt = sg.value(path, sh("alternativePath"))
+    if alt is not None:
+        members = sg.items(alt)
+        if len(members) < 2:
+            raise Unsupported("an alternative path with fewer than two members")
+        return "(" + "|".join(path_text(sg, m) for m in members) + ")"
+    raise Unsupported("an unknown kind of property path")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The compiler
+# ---------------------------------------------------------------------------------------------------
+
+
+class Compiler:
+    """Turns the shapes of a shapes graph into Checks (SPARQL text), given the data's subclasses."""
+
+    def __init__(self, sg: ShapesGraph, subclasses: Callable[[ox.NamedNode], list]):
+        self.sg = sg
+        self.subclasses = subclasses
+        self.var = _Vars()
+        self._regex_ok: dict[tuple[str, str], bool] = {}
+        self._probe = ox.Store()
+
+    # --- shape properties --------------------------------------------------------------------------
+
+    def is_property_shape(self, shape) -> bool:
+        return self.sg.value(shape, sh("path")) is not None
+
+    def _true(self, shape, name) -> bool:
+        v = self.sg.value(shape, sh(name))
+        return isinstance(v, ox.Literal) and v.value in ("true", "1")
+
+    def messages(self, shape) -> tuple[str, ...]:
+        msgs = [m for m in self.sg.objects(shape, sh("message")) if isinstance(m, ox.Literal)]
+        msgs.sort(key=lambda m: (m.language not in (None, "en"), m.language or "", m.value))
+        return tuple(m.value for m in msgs)
+
+    def severity(self, shape) -> str:
+        s = self.sg.value(shape, sh("severity"))
+        return s.value if isinstance(s, ox.NamedNode) else SH + "Violation"
+
+    def path_of(self, shape) -> tuple[object, str]:
+        if len(self.sg.objects(shape, sh("path"))) > 1:
+            raise Unsupported("a shape with more than one sh:path")
+        p = self.sg.value(shape, sh("path"))
+        return p, path_text(self.sg, p)
+
+    def check_parameters(self, shape) -> None:
+        for p in self.sg.predicates(shape):
+            if p.value.startswith(SH) and p.value[len(SH):] not in KNOWN_PARAMETERS:
+                raise Unsupported(f"sh:{p.value[len(SH):]}")
+
+    def targets(self, shape) -> dict[str, list]:
+        out = {k: list(self.sg.objects(shape, sh(k)))
+               for k in ("targetNode", "targetClass", "targetSubjectsOf", "targetObjectsOf")}
+        if is_implicit_class_target(self.sg, shape):
+            out["targetClass"].append(shape)
+        if self.sg.objects(shape, sh("target")):
+            raise Unsupported("sh:target (SHACL-AF custom targets)")
+        return out
+
+    def target_pattern(self, shape, var: str) -> str:
+        """A group binding `var` to each focus node of the shape, once."""
+        targets = self.targets(shape)
+        branches = []
+        if targets["targetNode"]:
+            branches.append(f"VALUES {var} {{ {' '.join(term_text(n) for n in targets['targetNode'])} }}")
+        if targets["targetClass"]:
+            if any(not isinstance(c, ox.NamedNode) for c in targets["targetClass"]):
+                raise Unsupported("sh:targetClass that is not an IRI")
+            subs = sorted({s.value for c in targets["targetClass"] for s in self.subclasses(c)})
+            c = self.var("c")
+            branches.append(f"{var} <{RDF_TYPE.value}> {c} . VALUES {c} {{ {' '.join(f'<{s}>' for s in subs)} }}")
+        for kind, fmt in (("targetSubjectsOf", "{var} {p} {o}"), ("targetObjectsOf", "{o} {p} {var}")):
+            for p in targets[kind]:
+                if not isinstance(p, ox.NamedNode):
+                    raise Unsupported(f"sh:{kind} that is not an IRI")
+                branches.append(fmt.format(var=var, p=term_text(p), o=self.var("t")))
+        if not branches:
+            raise Unsupported("a shape without targets")
+        body = " UNION ".join(f"{{ {b} }}" for b in branches)
+        return f"{{ SELECT DISTINCT {var} WHERE {{ {body} }} }}"
+
+    # --- one value node against one constraint ------------------------------------------------------
+
+    def regex_supported(self, pattern: str, flags: str) -> bool:
+        key = (pattern, flags)
+        if key not in self._regex_ok:
+            q = f"SELECT ?x WHERE {{ BIND(REGEX(\"\", {_quote(pattern)}, {_quote(flags)}) AS ?x) }}"
+            rows = list(self._probe.query(q))
+            self._regex_ok[key] = bool(rows) and rows[0]["x"] is not None
+        return self._regex_ok[key]
+
+    def datatype_ok(self, dt, v: str) -> str:
+        if not isinstance(dt, ox.NamedNode):
+            raise Unsupported("sh:datatype that is not an IRI")
+        d = dt.value
+        if d == RDF + "langString":
+            return f"(isLiteral({v}) && LANG({v}) != \"\")"
+        if d == RDFS + "Literal":
+            return f"isLiteral({v})"
+        if d == RDFS + "Datatype":
+            return f"(isLiteral({v}) && LANG({v}) = \"\" && DATATYPE({v}) != <{XSD}string>)"
+        same = f"(isLiteral({v}) && DATATYPE({v}) = <{d}>)"
+        if d in _STRINGLIKE or d not in _PARSED:
+            return same
+        if d == XSD + "boolean":
+            return f"({same} && STR({v}) IN (\"true\", \"false\", \"1\", \"0\"))"
+        ask_rdflib = f"COALESCE(<{WELL_FORMED_FN.value}>({v}, <{d}>), false)"
+        form = _COMMON_FORM.get(d)
+        if form is None:
+            return f"({same} && {ask_rdflib})"
+        common = f"(REGEX(STR({v}), \"{form}\") && !STRSTARTS(STR({v}), \"0000\"))"
+        sure = f"COALESCE(isLiteral(<{d}>(STR({v}))), false)" if d in _CAST_CHECK else "true"
+        return f"({same} && IF({common}, {sure}, {ask_rdflib}))"
+
+    def value_ok(self, shape, name: str, param, v: str, stack: tuple) -> str:
+        """Boolean SPARQL expression: the node in `v` passes component `name` with parameter `param`."""
+        sg = self.sg
+        if name == "class":
+            if not isinstance(param, ox.NamedNode):
+                raise Unsupported("sh:class that is not an IRI")
+            t = self.var("t")
+            subs = " ".join(f"<{s.value}>" for s in self.subclasses(param))
+            return f"EXISTS {{ {v} <{RDF_TYPE.value}> {t} . VALUES {t} {{ {subs} }} }}"
+        if name == "datatype":
+            return self.datatype_ok(param, v)
+        if name == "nodeKind":
+            kinds = {"IRI": "isIRI({v})", "BlankNode": "isBlank({v})", "Literal": "isLiteral({v})",
+                     "BlankNodeOrIRI": "(isIRI({v}) || isBlank({v}))",
+                     "BlankNodeOrLiteral": "(isBlank({v}) || isLiteral({v}))",
+                     "IRIOrLiteral": "(isIRI({v}) || isLiteral({v}))"}
+            local = param.value[len(SH):] if isinstance(param, ox.NamedNode) and param.value.startswith(SH) else None
+            if local not in kinds:
+                raise Unsupported(f"sh:nodeKind {show(param)}")
+            return kinds[local].format(v=v)
+        if name == "pattern":
+            if not isinstance(param, ox.Literal):
+                raise Unsupported("sh:pattern that is not a literal")
+            try:
+                re.compile(param.value)
+            except re.error as err:
+                raise Unsupported(f"sh:pattern {param.value!r} is not a Python regular expression: {err}")
+            given = sg.value(shape, sh("flags"))
+            given = given.value.lower() if isinstance(given, ox.Literal) else ""
+            flags = "".join(f for f in "im" if f in given)  # pyshacl honours only i and m
+            pattern = python_regex_to_sparql(param.value, "m" in flags)
+            if not self.regex_supported(pattern, flags):
+                raise Unsupported(f"sh:pattern {param.value!r}, which Oxigraph's REGEX does not support")
+            return f"(!isBlank({v}) && REGEX(STR({v}), {_quote(pattern)}, {_quote(flags)}))"
+        if name == "languageIn":
+            langs = []
+            for item in sg.items(param):
+                if not isinstance(item, ox.Literal):
+                    raise Unsupported("sh:languageIn member that is not a literal")
+                langs.append(item.value.lower())
+            if "*" in langs:
+                return f"(isLiteral({v}) && LANG({v}) != \"\")"
+            if not langs:
+                return "false"
+            ls = ", ".join(_quote(x) for x in langs)
+            lang = f"LCASE(LANG({v}))"
+            first = f"IF(CONTAINS({lang}, \"-\"), STRBEFORE({lang}, \"-\"), {lang})"
+            return f"(isLiteral({v}) && LANG({v}) != \"\" && ({lang} IN ({ls}) || {first} IN ({ls})))"
+        if name == "in":
+            members = sg.items(param)
+            if not members:
+                return "false"
+            return "(" + " || ".join(f"sameTerm({v}, {term_text(m)})" for m in members) + ")"
+        if name in ("minInclusive", "maxInclusive", "minExclusive", "maxExclusive"):
+            if not isinstance(param, ox.Literal):
+                raise Unsupported(f"sh:{name} that is not a literal")
+            op = {"minInclusive": ">=", "maxInclusive": "<=", "minExclusive": ">", "maxExclusive": "<"}[name]
+            # pyshacl compares a string only with a string, a non-string only with a non-string
+            stringish = f"(LANG({v}) != \"\" || DATATYPE({v}) IN ({', '.join(f'<{s}>' for s in sorted(_STRINGLIKE))}))"
+            bound_is_string = bool(param.language) or param.datatype.value in _STRINGLIKE
+            kind = stringish if bound_is_string else f"!{stringish}"
+            return f"(isLiteral({v}) && {kind} && COALESCE({v} {op} {term_text(param)}, false))"
+        if name in ("minLength", "maxLength"):
+            try:
+                n = int(param.value)
+            except (AttributeError, ValueError):
+                raise Unsupported(f"sh:{name} that is not an integer") from None
+            op = ">=" if name == "minLength" else "<="
+            return f"(!isBlank({v}) && STRLEN(STR({v})) {op} {n})"
+        if name == "node":
+            return self.conforms(param, v, stack)
+        if name == "not":
+            return f"!{self.conforms(param, v, stack)}"
+        if name in ("and", "or", "xone"):
+            parts = [self.conforms(m, v, stack) for m in sg.items(param)]
+            if name == "and":
+                return "(" + " && ".join(parts) + ")" if parts else "true"
+            if name == "or":
+                return "(" + " || ".join(parts) + ")" if parts else "false"
+            return "((" + " + ".join(f"IF({p}, 1, 0)" for p in parts) + ") = 1)" if parts else "false"
+        raise Unsupported(f"sh:{name}")
+
+    # --- a node against a whole shape (nested shapes) -------------------------------------------
+
+    def conforms(self, shape, v: str, stack: tuple) -> str:
+        """Boolean SPARQL expression: the node in `v` conforms to `shape` (its targets ignored)."""
+        if shape in stack:
+            raise Unsupported("recursive shapes")
+        stack = stack + (shape,)
+        if self._true(shape, "deactivated"):
+            return "true"
+        self.check_parameters(shape)
+        sg = self.sg
+        if sg.objects(shape, sh("sparql")):
+            raise Unsupported("sh:sparql in a shape used through sh:node, sh:or, sh:not, ...")
+        parts = []
+        if self.is_property_shape(shape):
+            _, p = self.path_of(shape)
+            for name in VALUE_COMPONENTS:
+                for param in sg.objects(shape, sh(name)):
+                    x = self.var("x")
+                    ok = self.value_ok(shape, name, param, x, stack)
+                    parts.append(f"NOT EXISTS {{ {v} {p} {x} . FILTER(!COALESCE({ok}, false)) }}")
+            parts += self._nested_counts(shape, v, p, stack)
+            for child in sg.objects(shape, sh("property")):
+                x = self.var("x")
+                ok = self.conforms(child, x, stack)
+                parts.append(f"NOT EXISTS {{ {v} {p} {x} . FILTER(!COALESCE({ok}, false)) }}")
+            if self._true(shape, "closed"):
+                raise Unsupported("sh:closed on a property shape")
+        else:
+            for name in ("minCount", "maxCount", "uniqueLang", "qualifiedValueShape"):
+                if sg.objects(shape, sh(name)):
+                    raise Unsupported(f"sh:{name} on a node shape")
+            for name in VALUE_COMPONENTS:
+                for param in sg.objects(shape, sh(name)):
+                    parts.append(self.value_ok(shape, name, param, v, stack))
+            for hv in sg.objects(shape, sh("hasValue")):
+                parts.append(f"sameTerm({v}, {term_text(hv)})")
+            if self._true(shape, "closed"):
+                pv, ov = self.var("p"), self.var("o")
+                parts.append(f"NOT EXISTS {{ {v} {pv} {ov} . FILTER({pv} NOT IN ({self._closed_allowed(shape)})) }}")
+            for child in sg.objects(shape, sh("property")):
+                parts.append(self.conforms(child, v, stack))
+        if not parts:
+            return "true"
+        return "(" + " && ".join(f"COALESCE({p}, false)" for p in parts) + ")"
+
+    def _distinct_values(self, v: str, p: str, n: int, condition: Callable[[str], str] | None = None) -> str:
+        """A group matching when the node in `v` has `n` distinct values on `p` (meeting `condition`)."""
+        xs = [self.var("x") for _ in range(n)]
+        triples = " . ".join(f"{v} {p} {x}" for x in xs)
+        filters = [f"!sameTerm({a}, {b})" for i, a in enumerate(xs) for b in xs[i + 1:]]
+        if condition:
+            filters += [f"COALESCE({condition(x)}, false)" for x in xs]
+        return f"{{ {triples} . {'FILTER(' + ' && '.join(filters) + ')' if filters else ''} }}"
+
+    def _nested_counts(self, shape, v: str, p: str, stack: tuple) -> list[str]:
+        sg, parts = self.sg, []
+        for mc in sg.objects(shape, sh("minCount")):
+            n = _count(mc, "sh:minCount")
+            if n > 4:
+                raise Unsupported("sh:minCount above 4 in a shape used through sh:node, sh:or, ...")
+            if n > 0:
+                parts.append(f"EXISTS {self._distinct_values(v, p, n)}")
+        for mc in sg.objects(shape, sh("maxCount")):
+            n = _count(mc, "sh:maxCount")
+            if n > 3:
+                raise Unsupported("sh:maxCount above 3 in a shape used through sh:node, sh:or, ...")
+            parts.append(f"NOT EXISTS {self._distinct_values(v, p, n + 1)}")
+        for ul in sg.objects(shape, sh("uniqueLang")):
+            if _boolean(ul, "sh:uniqueLang"):
+                a, b = self.var("x"), self.var("x")
+                parts.append(f"NOT EXISTS {{ {v} {p} {a} . {v} {p} {b} . FILTER(!sameTerm({a}, {b}) && "
+                             f"isLiteral({a}) && isLiteral({b}) && LANG({a}) != \"\" && "
+                             f"LCASE(LANG({a})) = LCASE(LANG({b}))) }}")
+        for hv in sg.objects(shape, sh("hasValue")):
+            parts.append(f"EXISTS {{ {v} {p} {term_text(hv)} }}")
+        for q in sg.objects(shape, sh("qualifiedValueShape")):
+            self._check_qualified(shape)
+            cond = (lambda x, q=q: self.conforms(q, x, stack))
+            for mc in sg.objects(shape, sh("qualifiedMinCount")):
+                n = _count(mc, "sh:qualifiedMinCount")
+                if n > 4:
+                    raise Unsupported("sh:qualifiedMinCount above 4 in a shape used through sh:node, ...")
+                if n > 0:
+                    parts.append(f"EXISTS {self._distinct_values(v, p, n, cond)}")
+            for mc in sg.objects(shape, sh("qualifiedMaxCount")):
+                n = _count(mc, "sh:qualifiedMaxCount")
+                if n > 3:
+                    raise Unsupported("sh:qualifiedMaxCount above 3 in a shape used through sh:node, ...")
+                parts.append(f"NOT EXISTS {self._distinct_values(v, p, n + 1, cond)}")
+        return parts
+
+    def _check_qualified(self, shape) -> None:
+        sg = self.sg
+        if self._true(shape, "qualifiedValueShapesDisjoint"):
+            raise Unsupported("sh:qualifiedValueShapesDisjoint")
+        if len(sg.objects(shape, sh("qualifiedValueShape"))) > 1:
+            raise Unsupported("more than one sh:qualifiedValueShape on a shape")
+        mins, maxs = sg.objects(shape, sh("qualifiedMinCount")), sg.objects(shape, sh("qualifiedMaxCount"))
+        if len(mins) > 1 or len(maxs) > 1 or not (mins or maxs):
+            raise Unsupported("sh:qualifiedValueShape without exactly one qualified min or max count")
+
+    def _closed_allowed(self, shape) -> str:
+        allowed = set()
+        for ps in self.sg.objects(shape, sh("property")):
+            p = self.sg.value(ps, sh("path"))
+            if isinstance(p, ox.NamedNode):
+                allowed.add(p.value)
+        for lst in self.sg.objects(shape, sh("ignoredProperties")):
+            allowed |= {i.value for i in self.sg.items(lst) if isinstance(i, ox.NamedNode)}
+        return ", ".join(f"<{a}>" for a in sorted(allowed)) or f"<{SH}nothing>"
+
+    # --- top-level checks ----------------------------------------------------------------------------
+
+    def compile_root(self, root) -> list[Check]:
+        """Every check of a targeted shape: its own constraints and those of its property shapes."""
+        return self._compile(root, root, lambda var: self.target_pattern(root, var), ())
+
+    def _compile(self, root, shape, focus: Callable[[str], str], stack: tuple) -> list[Check]:
+        if shape in stack:
+            raise Unsupported("recursive sh:property")
+        stack = stack + (shape,)
+        if self._true(shape, "deactivated"):
+            return []
+        self.check_parameters(shape)
+        sg = self.sg
+        checks: list[Check] = []
+        prop = self.is_property_shape(shape)
+        common = dict(root=root, shape=shape, messages=self.messages(shape), severity=self.severity(shape),
+                      node_shape=not prop)
+        if prop:
+            path, ptext = self.path_of(shape)
+            common.update(path=path, path_text=ptext)
+            values = f"{focus('?this')} ?this {ptext} ?value ."
+        else:
+            ptext = None
+            values = f"{focus('?this')} BIND(?this AS ?value)"
+        for name, comp in VALUE_COMPONENTS.items():
+            for param in sg.objects(shape, sh(name)):
+                ok = self.value_ok(shape, name, param, "?value", stack)
+                q = f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER(!COALESCE({ok}, false)) }}"
+                checks.append(Check(component=SH + comp, query=q, kind="value", **common))
+        if prop:
+            checks += self._count_checks(shape, focus, ptext, common, stack)
+            if self._true(shape, "closed"):
+                raise Unsupported("sh:closed on a property shape")
+        else:
+            for name in ("minCount", "maxCount", "uniqueLang", "qualifiedValueShape"):
+                if sg.objects(shape, sh(name)):
+                    raise Unsupported(f"sh:{name} on a node shape")
+            for hv in sg.objects(shape, sh("hasValue")):
+                q = f"SELECT DISTINCT ?this WHERE {{ {focus('?this')} FILTER(!sameTerm(?this, {term_text(hv)})) }}"
+                checks.append(Check(component=SH + "HasValueConstraintComponent", query=q, kind="focus", **common))
+            if self._true(shape, "closed"):
+                q = (f"SELECT DISTINCT ?this ?path ?value WHERE {{ {focus('?this')} ?this ?path ?value . "
+                     f"FILTER(?path NOT IN ({self._closed_allowed(shape)})) }}")
+                checks.append(Check(component=SH + "ClosedConstraintComponent", query=q, kind="closed", **common))
+        for constraint in sg.objects(shape, sh("sparql")):
+            check = self._sparql_check(shape, constraint, focus, common)
+            if check is not None:
+                checks.append(check)
+        for child in sg.objects(shape, sh("property")):
+            if prop:  # the focus nodes of a property shape's property shapes are its value nodes
+                def child_focus(var, focus=focus, ptext=ptext):
+                    outer = self.var("f")
+                    return f"{{ SELECT DISTINCT {var} WHERE {{ {focus(outer)} {outer} {ptext} {var} }} }}"
+            else:
+                child_focus = focus
+            checks += self._compile(root, child, child_focus, stack)
+        return checks
+
+    def _count_checks(self, shape, focus, ptext, common, stack) -> list[Check]:
+        sg, checks, f = self.sg, [], focus("?this")
+        for mc in sg.objects(shape, sh("minCount")):
+            n = _count(mc, "sh:minCount")
+            if n == 0:
+                continue
+            if n == 1:
+                q = f"SELECT ?this WHERE {{ {f} FILTER NOT EXISTS {{ ?this {ptext} ?any }} }}"
+            else:
+                q = (f"SELECT ?this WHERE {{ {f} OPTIONAL {{ ?this {ptext} ?v }} }} "
+                     f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {n})")
+            checks.append(Check(component=SH + "MinCountConstraintComponent", query=q, kind="focus", **common))
+        for mc in sg.objects(shape, sh("maxCount")):
+            n = _count(mc, "sh:maxCount")
+            q = f"SELECT ?this WHERE {{ {f} ?this {ptext} ?v }} GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {n})"
+            checks.append(Check(component=SH + "MaxCountConstraintComponent", query=q, kind="focus", **common))
+        for ul in sg.objects(shape, sh("uniqueLang")):
+            if not _boolean(ul, "sh:uniqueLang"):
+                raise Unsupported("sh:uniqueLang false (pyshacl treats it as a failing constraint)")
+            q = (f"SELECT ?this WHERE {{ {f} ?this {ptext} ?v . FILTER(isLiteral(?v) && LANG(?v) != \"\") "
+                 f"BIND(LCASE(LANG(?v)) AS ?lang) }} GROUP BY ?this ?lang HAVING (COUNT(DISTINCT ?v) > 1)")
+            checks.append(Check(component=SH + "UniqueLangConstraintComponent", query=q, kind="focus", **common))
+        for hv in sg.objects(shape, sh("hasValue")):
+            q = f"SELECT ?this WHERE {{ {f} FILTER NOT EXISTS {{ ?this {ptext} {term_text(hv)} }} }}"
+            checks.append(Check(component=SH + "HasValueConstraintComponent", query=q, kind="focus", **common))
+        for qshape in sg.objects(shape, sh("qualifiedValueShape")):
+            self._check_qualified(shape)
+            ok = self.conforms(qshape, "?v", stack)
+            counted = (f"SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {f} "
+                       f"OPTIONAL {{ ?this {ptext} ?v . FILTER(COALESCE({ok}, false)) }} }} GROUP BY ?this")
+            for name, op, comp in (("qualifiedMaxCount", ">", "QualifiedMaxCountConstraintComponent"),
+                                   ("qualifiedMinCount", "<", "QualifiedMinCountConstraintComponent")):
+                for mc in sg.objects(shape, sh(name)):
+                    q = f"SELECT ?this WHERE {{ {{ {counted} }} FILTER(?n {op} {_count(mc, 'sh:' + name)}) }}"
+                    checks.append(Check(component=SH + comp, query=q, kind="focus", **common))
+        return checks
+
+    # --- SPARQL-based constraints --------------------------------------------------------------------
+
+    def _sparql_check(self, shape, constraint, focus, common) -> Check | None:
+        sg = self.sg
+        if self._true(constraint, "deactivated"):
+            return None  # pyshacl skips a deactivated SPARQL constraint too
+        if sg.objects(constraint, sh("ask")):
+            raise Unsupported("sh:ask in a SPARQL constraint")
+        selects = sg.objects(constraint, sh("select"))
+        if len(selects) != 1 or not isinstance(selects[0], ox.Literal):
+            raise Unsupported("sh:sparql without exactly one sh:select string")
+        current = shape if isinstance(shape, ox.NamedNode) else None
+        query, dedup = rewrite_select(selects[0].value, focus, common.get("path_text"), current)
+        messages = tuple(m.value for m in sg.objects(constraint, sh("message")) if isinstance(m, ox.Literal))
+        return Check(component=SH + "SPARQLConstraintComponent", query=self.prefixes(constraint) + query,
+                     kind="sparql", source_constraint=constraint, sparql_messages=messages, dedup_store=dedup,
+                     **common)
+
+    def prefixes(self, constraint) -> str:
+        """PREFIX lines for a SPARQL constraint, collected as pyshacl does (sh:prefixes, and the
+        sh:declare of every owl:Ontology of the shapes graph)."""
+        sg = self.sg
+        onts = set(sg.subjects(RDF_TYPE, ox.NamedNode(OWL + "Ontology")))
+        global_declares = [d for o in onts for d in sg.objects(o, sh("declare"))]
+        prefixes: dict[str, str] = {}
+        for pv in sg.objects(constraint, sh("prefixes")):
+            own = sg.objects(pv, sh("declare"))
+            declares = own if (own and pv in onts) else global_declares + own
+            for dec in declares:
+                pfx, ns = sg.objects(dec, sh("prefix")), sg.objects(dec, sh("namespace"))
+                if len(pfx) != 1 or len(ns) != 1 or not isinstance(pfx[0], ox.Literal):
+                    raise Unsupported("a malformed sh:declare")
+                prefixes[pfx[0].value] = ns[0].value
+        return "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in prefixes.items())
+
+
+def _count(term, what: str) -> int:
+    try:
+        return int(term.value)
+    except (AttributeError, ValueError):
+        raise Unsupported(f"{what} that is not an integer") from None
+
+
+def _boolean(term, what: str) -> bool:
+    if isinstance(term, ox.Literal) and term.value in ("true", "1", "false", "0"):
+        return term.value in ("true", "1")
+    raise Unsupported(f"{what} that is not a boolean")
+
+
+def is_implicit_class_target(sg: ShapesGraph, shape) -> bool:
+    """pyshacl: a shape typed rdfs:Class (or a subclass of it declared in the shapes graph)."""
+    class_types = {RDFS_CLASS, *sg.subjects(RDFS_SUBCLASS_OF, RDFS_CLASS)}
+    return any(t in class_types for t in sg.objects(shape, RDF_TYPE))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Rewriting an sh:select so that one query covers every focus node
+# ---------------------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r'''
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n]*)
+  | (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!''))*\'\'\'|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_\-]*(?::[A-Za-z0-9_\-.%:\u00B7-\uFFFF]*)?|:[A-Za-z0-9_\-.]*)
+  | (?P<punct>[{}()])
+  | (?P<other>.)
+''', re.VERBOSE | re.DOTALL)
+
+_AGGREGATES = {"COUNT", "SUM", "MIN", "MAX", "AVG", "SAMPLE", "GROUP_CONCAT"}
+_DUPLICATE_SENSITIVE = {"COUNT", "SUM", "AVG", "GROUP_CONCAT"}
+_SOLUTION_MODIFIERS = {"HAVING", "ORDER", "LIMIT", "OFFSET", "VALUES"}
+
+
+@dataclass
+class _Tok:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+    @property
+    def word(self) -> str:
+        return self.text.upper() if self.kind == "word" else ""
+
+    def is_var(self, name: str) -> bool:
+        return self.kind == "var" and self.text[1:] == name
+
+
+def _tokens(text: str) -> list[_Tok]:
+    return [_Tok(m.lastgroup, m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text)
+            if m.lastgroup not in ("ws", "comment")]
+
+
+def rewrite_select(text: str, focus: Callable[[str], str], path: str | None, current_shape=None
+                   ) -> tuple[str, bool]:
+    """The sh:select `text` turned into one query over every focus node.
+
+    The focus sub-select goes at the head of the outermost WHERE group, so `$this` is bound there and
+    every FILTER of that group (and every EXISTS in it) sees it. `?this` is added to the projection and
+    to GROUP BY. Where a join does not stand for pre-binding `$this` (an expression of a nested group,
+    a sub-select, LIMIT...) raises Unsupported. Returns the query and whether it must run on a graph
+    without duplicate triples (it counts or sums rows).
+    """
+    toks = _tokens(text)
+    words = [t.word for t in toks]
+    for bad in ("MINUS", "VALUES", "SERVICE"):
+        if bad in words:
+            raise Unsupported(f"{bad} in a SPARQL constraint (pyshacl rejects it)")
+    if words.count("SELECT") != 1:
+        raise Unsupported("a sub-select (or no SELECT) in sh:select")
+    if "LIMIT" in words or "OFFSET" in words:
+        raise Unsupported("LIMIT or OFFSET in a SPARQL constraint")
+    for i, t in enumerate(toks):
+        if t.is_var("shapesGraph"):
+            raise Unsupported("$shapesGraph in a SPARQL constraint")
+        if t.is_var("currentShape") and current_shape is None:
+            raise Unsupported("$currentShape of a blank-node shape")
+        if t.kind == "var" and t.text[1:] in ("this", "value", "PATH", "currentShape") and i > 0 \
+                and toks[i - 1].word == "AS":
+            raise Unsupported(f"AS {t.text} in a SPARQL constraint")
+
+    sel = words.index("SELECT")
+    open_i = next((i for i in range(sel, len(toks)) if toks[i].text == "{"), None)
+    if open_i is None:
+        raise Unsupported("sh:select without a WHERE group")
+    stack: list[dict] = []  # the open groups: their kind and the parenthesis depth inside them
+    close_i = None
+    for i in range(open_i, len(toks)):
+        t = toks[i]
+        if t.text == "{":
+            before = toks[i - 1] if i > 0 else None
+            kind = "where" if not stack else "group"
+            if stack and before is not None and before.word in ("EXISTS", "OPTIONAL"):
+                kind = before.word.lower()
+            stack.append({"kind": kind, "parens": 0})
+        elif t.text == "}":
+            stack.pop()
+            if not stack:
+                close_i = i
+                break
+        elif t.text == "(":
+            stack[-1]["parens"] += 1
+        elif t.text == ")":
+            stack[-1]["parens"] -= 1
+        elif t.is_var("this"):
+            _check_this_use(stack)
+    if close_i is None:
+        raise Unsupported("unbalanced braces in sh:select")
+
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement)
+    proj = toks[sel + 1:open_i]
+    star = any(t.text == "*" for t in proj)
+    aggregates = [t for t in toks if t.word in _AGGREGATES]
+    dedup = any(t.word in _DUPLICATE_SENSITIVE and i + 2 < len(toks) and toks[i + 2].word != "DISTINCT"
+                for i, t in enumerate(toks))
+    tail = toks[close_i + 1:]
+    group_i = next((i for i, t in enumerate(tail) if t.word == "GROUP"), None)
+    if star and (group_i is not None or aggregates):
+        raise Unsupported("SELECT * with aggregates")
+    if not star and not any(t.is_var("this") for t in proj):
+        after = proj[0] if proj and proj[0].word in ("DISTINCT", "REDUCED") else toks[sel]
+        edits.append((after.end, after.end, " ?this"))
+    edits.append((toks[open_i].end, toks[open_i].end, " " + focus("?this") + " "))
+    for t in toks[open_i + 1:]:
+        if t.is_var("PATH"):
+            if path is None:
+                raise Unsupported("$PATH in a SPARQL constraint of a node shape")
+            edits.append((t.start, t.end, path))
+        elif t.is_var("currentShape"):
+            edits.append((t.start, t.end, term_text(current_shape)))
+    if group_i is not None:
+        by = tail[group_i + 1]
+        keys = []
+        for t in tail[group_i + 2:]:
+            if t.word in _SOLUTION_MODIFIERS:
+                break
+            keys.append(t)
+        if not any(t.is_var("this") for t in keys):
+            edits.append((by.end, by.end, " ?this"))
+    elif aggregates:
+        edits.append((toks[close_i].end, toks[close_i].end, " GROUP BY ?this"))
+    out, pos = [], 0
+    for start, end, new in sorted(edits, key=lambda e: (e[0], e[1])):
+        out += [text[pos:start], new]
+        pos = end
+    out.append(text[pos:])
+    return "".join(out), dedup
+
+
+def _check_this_use(stack: list[dict]) -> None:
+    """Raise Unsupported unless binding $this by a join at the head of WHERE equals pre-binding it.
+
+    Safe: anywhere in the WHERE group itself; a triple pattern in nested groups, UNION branches and an
+    OPTIONAL of the WHERE group; inside an EXISTS of the WHERE group, a triple pattern in it or its
+    nested groups, or an expression directly in it (Oxigraph passes the current solution into an
+    EXISTS, but not into the filters of groups nested in it).
+    """
+    chain = [g["kind"] for g in stack[1:]]
+    if not chain:
+        return
+    in_expr = stack[-1]["parens"] > 0
+    first, rest = chain[0], chain[1:]
+    if all(k == "group" for k in rest):
+        if not in_expr and first in ("group", "optional", "exists"):
+            return
+        if in_expr and first == "exists" and not rest:
+            return
+    raise Unsupported("$this in an expression or a pattern of a nested group, where a join does not "
+                      "stand for pre-binding")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Running
+# ---------------------------------------------------------------------------------------------------
+
+
+class Validator:
+    """Validates a dataset held in an Oxigraph store against a shapes graph."""
+
+    def __init__(self, shapes: ShapesGraph):
+        self.sg = shapes
+
+    def roots(self) -> list:
+        """The shapes with targets, in a stable order."""
+        roots, seen = [], set()
+        for kind in ("targetClass", "targetNode", "targetSubjectsOf", "targetObjectsOf", "target"):
+            for s in self.sg.subjects_of(sh(kind)):
+                if s not in seen:
+                    seen.add(s)
+                    roots.append(s)
+        for t in {RDFS_CLASS, *self.sg.subjects(RDFS_SUBCLASS_OF, RDFS_CLASS)}:
+            for s in self.sg.subjects(RDF_TYPE, t):
+                shapey = any(p.value.startswith(SH) for p in self.sg.predicates(s)) or any(
+                    o in (sh("NodeShape"), sh("PropertyShape")) for o in self.sg.objects(s, RDF_TYPE))
+                if s not in seen and shapey:
+                    seen.add(s)
+                    roots.append(s)
+        return roots
+
+    def referenced(self, shape) -> set:
+        """`shape` and every shape it uses."""
+        out, todo = set(), [shape]
+        while todo:
+            s = todo.pop()
+            if s in out:
+                continue
+            out.add(s)
+            for p in ("property", "node", "not", "qualifiedValueShape"):
+                todo += self.sg.objects(s, sh(p))
+            for p in ("and", "or", "xone"):
+                for lst in self.sg.objects(s, sh(p)):
+                    try:
+                        todo += self.sg.items(lst)
+                    except Unsupported:
+                        pass
+        return out
+
+    def _subclasses(self, store, query_args) -> dict:
+        classes = {c for p in ("class", "targetClass") for c in self.sg.objects_of(sh(p))
+                   if isinstance(c, ox.NamedNode)}
+        classes |= {s for s in self.roots() if isinstance(s, ox.NamedNode) and is_implicit_class_target(self.sg, s)}
+        out: dict = defaultdict(list)
+        if classes:
+            values = " ".join(f"<{c.value}>" for c in classes)
+            q = (f"SELECT DISTINCT ?sub ?sup WHERE {{ VALUES ?sup {{ {values} }} "
+                 f"?sub <{RDFS}subClassOf>* ?sup . FILTER(isIRI(?sub)) }}")
+            for row in store.query(q, **query_args):
+                out[row["sup"]].append(row["sub"])
+        return out
+
+    def validate(self, store: ox.Store, query_args: dict, fallback=None, workers: int = 1) -> Outcome:
+        subclass_map = self._subclasses(store, query_args)
+        compiler = Compiler(self.sg, lambda c: subclass_map.get(c) or [c])
+        roots = self.roots()
+        checks: list[Check] = []
+        unsupported: dict = {}
+        for root in roots:
+            try:
+                checks += compiler.compile_root(root)
+            except Unsupported as err:
+                unsupported[root] = str(err)
+        # A targeted shape used by an unsupported one is validated by the fallback as well (pyshacl
+        # runs every named shape it is given); drop our checks for it so nothing is reported twice.
+        by_fallback = set(unsupported)
+        for root in unsupported:
+            if not isinstance(root, ox.NamedNode):
+                by_fallback = set(roots)  # pyshacl cannot be given a blank-node shape: all of it
+                break
+            by_fallback |= {s for s in self.referenced(root) if s in set(roots)}
+        checks = [c for c in checks if c.root not in by_fallback]
+
+        results: list[Result] = []
+        for check, (names, rows) in zip(checks, run_queries(store, [c.query for c in checks], query_args,
+                                                            workers, [c.dedup_store for c in checks])):
+            results += rows_to_results(check, names, rows)
+        outcome = Outcome(conforms=True, shapes=self.sg, queries=len(checks))
+        if unsupported:
+            if fallback is None:
+                raise Unsupported("; ".join(f"{show(s)}: {r}" for s, r in unsupported.items()))
+            if by_fallback == set(roots) and any(not isinstance(r, ox.NamedNode) for r in unsupported):
+                names = None  # everything
+            else:
+                names = sorted({s.value for r in by_fallback for s in self.referenced(r)
+                                if isinstance(s, ox.NamedNode)})
+            results += fallback(names)
+            outcome.fallbacks = [(show(s), r) for s, r in unsupported.items()]
+        outcome.results = results
+        outcome.conforms = not results
+        return outcome
+
+
+def run_queries(store: ox.Store, queries: list[str], query_args: dict, workers: int = 1,
+                dedup: list[bool] | None = None) -> list[tuple[list[str], list[tuple]]]:
+    """Run the queries; each gives (variable names, rows as tuples)."""
+    merged: list[ox.Store] = []
+
+    def one(i_query):
+        i, query = i_query
+        target, args = store, query_args
+        if dedup and dedup[i]:
+            if not merged:
+                merged.append(merged_store(store, query_args))
+            target, args = merged[0], {}
+        solutions = target.query(query, custom_functions=CUSTOM_FUNCTIONS, **args)
+        return [v.value for v in solutions.variables], [tuple(row) for row in solutions]
+
+    if workers <= 1:
+        return [one(q) for q in enumerate(queries)]
+    if dedup and any(dedup):
+        merged.append(merged_store(store, query_args))
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(workers) as pool:
+        return list(pool.map(one, enumerate(queries)))
+
+
+def merged_store(store: ox.Store, query_args: dict) -> ox.Store:
+    """The data graph as one default graph without duplicate triples (for queries that count rows:
+    a triple stated in two files appears twice in Oxigraph's union default graph, once in rdflib's)."""
+    merged = ox.Store()
+    graphs = query_args.get("default_graph")
+    if graphs is None:
+        quads = store.quads_for_pattern(None, None, None)
+    else:
+        quads = (q for g in graphs for q in store.quads_for_pattern(None, None, None, g))
+    merged.extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads)
+    return merged
+
+
+def rows_to_results(check: Check, names: list[str], rows: list[tuple]) -> list[Result]:
+    base = dict(shape=check.shape, component=check.component, path=check.path, path_text=check.path_text,
+                severity=check.severity, source_constraint=check.source_constraint)
+    col = {n: i for i, n in enumerate(names)}
+    out = []
+    if check.kind == "value":
+        t, v = col["this"], col["value"]
+        for row in rows:
+            out.append(Result(focus=row[t], value=row[v],
+                              messages=check.messages or (generic_message(check, row[v]),), **base))
+    elif check.kind == "focus":
+        t = col["this"]
+        for row in rows:
+            out.append(Result(focus=row[t], messages=check.messages or (generic_message(check, None),), **base))
+    elif check.kind == "closed":
+        t, p, v = col["this"], col["path"], col["value"]
+        for row in rows:
+            out.append(Result(focus=row[t], value=row[v],
+                              messages=check.messages or (generic_message(check, row[v]),),
+                              **{**base, "path": row[p], "path_text": f"<{row[p].value}>"}))
+    else:
+        out += _sparql_results(check, names, rows, base)
+    return out
+
+
+def _sparql_results(check: Check, names: list[str], rows: list[tuple], base: dict) -> list[Result]:
+    """Results of a SPARQL constraint, as pyshacl builds them: ?value (else, for a node shape, the
+    focus node), ?path (else the shape's path), duplicates dropped, one result per focus for ?failure."""
+    out, seen, failed = [], set(), set()
+    for row in rows:
+        bound = {n: row[i] for i, n in enumerate(names) if row[i] is not None}
+        this = bound.pop("this")
+        if "failure" in bound:
+            if this in failed:
+                continue
+            failed.add(this)
+            bound.pop("failure")
+            path = value = None
+        else:
+            path, value = bound.pop("path", None), bound.pop("value", None)
+            key = (this, path, value, tuple(sorted(bound.items(), key=lambda kv: kv[0])))
+            if key in seen:
+                continue
+            seen.add(key)
+        if value is None and check.node_shape:
+            value = this
+        fmt = {"this": this, "path": path, "value": value, **bound}
+        msgs = tuple(_format_message(m, fmt) for m in check.sparql_messages + check.messages)
+        res = dict(base)
+        if path is not None:
+            res["path"], res["path_text"] = path, f"<{path.value}>" if isinstance(path, ox.NamedNode) else None
+        out.append(Result(focus=this, value=value, messages=msgs or (generic_message(check, value),), **res))
+    return out
+
+
+def _format_message(msg: str, bound: dict) -> str:
+    """{?var} and {$var} replaced by the value's string (an IRI without brackets, a literal's text)."""
+    for var, val in bound.items():
+        if val is not None:
+            msg = re.sub("{[?$]" + re.escape(var) + "}", lambda _m, t=val.value: t, msg)
+    return msg
+
+
+def generic_message(check: Check, value) -> str:
+    """A message for a result of a shape without sh:message (pyshacl's own wording is not copied)."""
+    name = check.component[len(SH):].replace("ConstraintComponent", "")
+    return f"{name} constraint not met" + (f" by value {show(value)}" if value is not None else "")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Entry point and report graph
+# ---------------------------------------------------------------------------------------------------
+
+
+def validate(store: ox.Store, shapes: ShapesGraph, *, graphs: list | None = None, fallback=None,
+             workers: int = 1) -> Outcome:
+    """Validate the union of all graphs of `store` (or of the named `graphs`) against `shapes`.
+
+    `fallback(shape_iris)` validates the given named shapes (None: all of them) with another engine
+    and returns their Results; without one, an unsupported construct raises Unsupported.
+    """
+    query_args = {"default_graph": graphs} if graphs is not None else {"use_default_graph_as_union": True}
+    return Validator(shapes).validate(store, query_args, fallback=fallback, workers=workers)
+
+
+def report_triples(outcome: Outcome) -> list[ox.Triple]:
+    """The SHACL validation report of one run (an sh:ValidationReport and its sh:result nodes)."""
+    report = ox.BlankNode()
+    triples = [ox.Triple(report, RDF_TYPE, sh("ValidationReport")),
+               ox.Triple(report, sh("conforms"), ox.Literal("true" if outcome.conforms else "false",
+                                                            datatype=XSD_BOOLEAN))]
+    copied = set()
+    for r in outcome.results:
+        node = ox.BlankNode()
+        triples += [ox.Triple(report, sh("result"), node), ox.Triple(node, RDF_TYPE, sh("ValidationResult")),
+                    ox.Triple(node, sh("focusNode"), r.focus),
+                    ox.Triple(node, sh("resultSeverity"), ox.NamedNode(r.severity)),
+                    ox.Triple(node, sh("sourceConstraintComponent"), ox.NamedNode(r.component)),
+                    ox.Triple(node, sh("sourceShape"), r.shape)]
+        if r.value is not None:
+            triples.append(ox.Triple(node, sh("value"), r.value))
+        if r.path is not None:
+            triples.append(ox.Triple(node, sh("resultPath"), r.path))
+        if r.source_constraint is not None:
+            triples.append(ox.Triple(node, sh("sourceConstraint"), r.source_constraint))
+        triples += [ox.Triple(node, sh("resultMessage"), ox.Literal(m)) for m in r.messages]
+        for described in (r.shape, r.path, r.source_constraint):
+            if isinstance(described, ox.BlankNode) and described not in copied and outcome.shapes is not None:
+                copied.add(described)
+                triples += outcome.shapes.closure(described)
+    return triples

@@ -1,0 +1,320 @@
+"""`pactgraph serve` over real HTTP: SPARQL clients, plain requests per Accept header, the
+dereferenceable IRIs, the limits, and the YASGUI page in headless Chromium.
+
+The server is started from this checkout on a free loopback port (tests/servers.py). These tests
+fail (they are not skipped) when the oxigraph server, Chromium or chromedriver is missing;
+`.ci/install-deps` installs them.
+"""
+
+from __future__ import annotations
+
+import csv
+import http.client
+import io
+import json
+import os
+import signal
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+from conftest import run_cli
+from servers import PactgraphServe, built_dataset, require  # noqa: F401 - fixtures
+
+from pactgraph.result_limits import CsvResultsCounter, JsonResultsCounter, LineCounter, XmlResultsCounter
+from pactgraph.serve import negotiate
+
+JP = "https://w3id.org/pactgraph/id/place/jp"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+LABEL_QUERY = f"SELECT ?label WHERE {{ <{JP}> <{RDFS_LABEL}> ?label }}"
+TIMEOUT, MAX_RESULTS = 3, 500
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+STATIC_MARK = "<!-- the publishing colleague's page for France -->"
+
+
+
+@pytest.fixture(scope="module")
+def served(built_dataset, tmp_path_factory):
+    root, nq = built_dataset
+    folder = tmp_path_factory.mktemp("serve")
+    site = folder / "site"
+    (site / "id" / "place").mkdir(parents=True)
+    (site / "id" / "place" / "fr.html").write_text(f"<!DOCTYPE html><html><body>{STATIC_MARK}France</body></html>")
+    server = PactgraphServe(folder, root, "--file", str(nq), "--site", str(site), "--timeout", str(TIMEOUT),
+                            "--max-results", str(MAX_RESULTS))
+    server.start()
+    yield server
+    server.stop()
+
+
+def request(method: str, url: str, body: bytes | None = None, headers: dict | None = None):
+    """One HTTP request, no redirect following: (status, headers, body)."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+    try:
+        conn.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+def get(url: str, accept: str | None = None):
+    return request("GET", url, headers={"Accept": accept} if accept else {})
+
+
+def sparql_get(served, query: str, accept: str):
+    return get(f"{served.base}/sparql?{urllib.parse.urlencode({'query': query})}", accept)
+
+
+# -- the SPARQL endpoint -------------------------------------------------------------------------
+
+@pytest.mark.server
+@pytest.mark.parametrize("how", ["GET", "POST form", "POST direct"])
+def test_results_in_json_xml_csv_tsv(served, how):
+    labels = {}
+    for accept in ("application/sparql-results+json", "application/sparql-results+xml", "text/csv",
+                   "text/tab-separated-values"):
+        if how == "GET":
+            status, headers, body = sparql_get(served, LABEL_QUERY, accept)
+        elif how == "POST form":
+            status, headers, body = request("POST", served.base + "/sparql", urllib.parse.urlencode({"query": LABEL_QUERY}).encode(),
+                                            {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+        else:
+            status, headers, body = request("POST", served.base + "/sparql", LABEL_QUERY.encode(),
+                                            {"Content-Type": "application/sparql-query", "Accept": accept})
+        assert status == 200, body
+        assert headers["content-type"].startswith(accept)
+        text = body.decode("utf-8")
+        if accept.endswith("json"):
+            labels[accept] = {b["label"]["value"] for b in json.loads(text)["results"]["bindings"]}
+        elif accept.endswith("xml"):
+            ns = "{http://www.w3.org/2005/sparql-results#}"
+            labels[accept] = {e.text for e in ET.fromstring(text).iter(ns + "literal")}
+        elif accept == "text/csv":
+            labels[accept] = {row[0] for row in list(csv.reader(io.StringIO(text)))[1:]}
+        else:
+            labels[accept] = {line.split("@")[0].strip('"') for line in text.splitlines()[1:]}
+    assert "Japan" in labels["application/sparql-results+json"]
+    assert len({frozenset(v) for v in labels.values()}) == 1, labels
+
+
+@pytest.mark.server
+def test_rdflib_sparql_store_over_http(served):
+    import rdflib
+    from rdflib.plugins.stores.sparqlstore import SPARQLStore
+
+    for method, fmt in (("GET", "json"), ("POST", "xml")):
+        graph = rdflib.Graph(SPARQLStore(served.base + "/sparql", method=method, returnFormat=fmt))
+        rows = list(graph.query(LABEL_QUERY))
+        assert rdflib.Literal("Japan", lang="en") in {r[0] for r in rows}
+        assert graph.query(f"ASK {{ <{JP}> ?p ?o }}").askAnswer is True
+    described = rdflib.Graph(SPARQLStore(served.base + "/sparql")).query(
+        f"CONSTRUCT {{ <{JP}> ?p ?o }} WHERE {{ <{JP}> ?p ?o }}").graph
+    assert (rdflib.URIRef(JP), rdflib.URIRef(RDFS_LABEL), rdflib.Literal("Japan", lang="en")) in described
+
+
+@pytest.mark.server
+def test_updates_are_refused(served):
+    from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
+
+    store = SPARQLUpdateStore(served.base + "/sparql", served.base + "/sparql")
+    with pytest.raises(Exception) as err:
+        store.update("INSERT DATA { <urn:a> <urn:b> <urn:c> }")
+    assert "403" in str(err.value)
+    attempts = [
+        request("POST", served.base + "/sparql", b"CLEAR ALL", {"Content-Type": "application/sparql-update"}),
+        request("POST", served.base + "/sparql", b"update=CLEAR%20ALL", {"Content-Type": "application/x-www-form-urlencoded"}),
+        get(served.base + "/sparql?update=CLEAR%20ALL"),
+        sparql_get(served, "PREFIX a: <http://a#> # a comment\nINSERT DATA { <urn:a> <urn:b> 'x' }", "application/sparql-results+json"),
+        request("POST", served.base + "/update", b"CLEAR ALL", {"Content-Type": "application/sparql-update"}),
+    ]
+    for status, _, body in attempts:
+        assert status == 403 and b"read-only" in body, body
+    assert request("PUT", served.base + "/sparql", b"", {"Content-Type": "text/turtle"})[0] == 405
+    status, _, body = sparql_get(served, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "text/csv")
+    assert status == 200 and int(body.split()[-1]) > 0  # nothing was cleared
+
+
+@pytest.mark.server
+def test_time_limit(served):
+    started = time.monotonic()
+    status, _, body = sparql_get(served, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }",
+                                 "application/sparql-results+json")
+    elapsed = time.monotonic() - started
+    assert status == 503 and b"time limit" in body, body
+    assert elapsed < TIMEOUT + 10
+
+
+@pytest.mark.server
+def test_result_size_limit(served):
+    status, _, body = sparql_get(served, "SELECT * WHERE { ?s ?p ?o }", "application/sparql-results+json")
+    assert status == 400 and f"more than {MAX_RESULTS} results".encode() in body and b"LIMIT" in body
+    for accept in ("application/sparql-results+xml", "text/csv", "text/tab-separated-values"):
+        assert sparql_get(served, "SELECT * WHERE { ?s ?p ?o }", accept)[0] == 400, accept
+    status, headers, body = sparql_get(served, f"SELECT * WHERE {{ ?s ?p ?o }} LIMIT {MAX_RESULTS}", "application/sparql-results+json")
+    assert status == 200 and len(json.loads(body)["results"]["bindings"]) == MAX_RESULTS
+    for accept in ("text/turtle", "application/n-triples"):
+        assert sparql_get(served, "CONSTRUCT WHERE { ?s ?p ?o }", accept)[0] == 400, accept
+    status, _, body = sparql_get(served, "CONSTRUCT WHERE { ?s ?p ?o } LIMIT 20", "text/turtle")
+    assert status == 200 and body
+
+
+# -- dereferenceable IRIs ----------------------------------------------------------------------
+
+def follow_303(served, path: str, accept: str | None, ext: str):
+    status, headers, _ = get(served.base + path, accept)
+    assert status == 303, (accept, status)
+    assert headers["location"] == f"{served.base}{path}.{ext}"
+    assert "accept" in headers.get("vary", "").lower()
+    return get(headers["location"], accept)
+
+
+@pytest.mark.server
+def test_resource_as_turtle_and_json_ld(served):
+    import rdflib
+
+    jp = rdflib.URIRef(JP)
+    for accept, ext, fmt in (("text/turtle", "ttl", "turtle"), ("application/ld+json", "jsonld", "json-ld"),
+                             ("application/n-triples", "nt", "nt")):
+        status, headers, body = follow_303(served, "/id/place/jp", accept, ext)
+        assert status == 200 and headers["content-type"].startswith(accept)
+        graph = rdflib.Graph().parse(data=body.decode("utf-8"), format=fmt)
+        assert (jp, rdflib.RDFS.label, rdflib.Literal("Japan", lang="en")) in graph
+        # the nodes that point to it (n-ary relations, reified statements) come with it
+        pointing = {s for s, _, _ in graph.triples((None, None, jp)) if s != jp}
+        assert pointing and all(list(graph.triples((s, rdflib.RDF.type, None))) for s in pointing), fmt
+
+
+@pytest.mark.server
+def test_resource_as_html(served):
+    status, headers, body = follow_303(served, "/id/place/jp", BROWSER_ACCEPT, "html")
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert b"<h1>Japan</h1>" in body  # rendered here: no page in the site folder for jp
+    status, _, body = follow_303(served, "/id/place/fr", BROWSER_ACCEPT, "html")
+    assert status == 200 and STATIC_MARK.encode() in body  # the site's page, served as it is
+    assert get(served.base + "/id/place/jp")[1]["location"].endswith(".html")  # no Accept: a page
+
+
+@pytest.mark.server
+def test_resource_errors(served):
+    assert get(served.base + "/id/place/jp", "image/png")[0] == 406
+    assert get(served.base + "/id/place/no-such-place", "text/turtle")[0] == 404
+    assert get(served.base + "/id/place/jp.exe")[0] == 404
+    assert get(served.base + "/../../etc/passwd")[0] == 404
+
+
+# -- the query page in a browser -----------------------------------------------------------------
+
+@pytest.mark.server
+def test_query_ui_in_headless_chromium(served, tmp_path):
+    chromium = require("chromium", "apt-get install -y chromium chromium-driver (or run .ci/install-deps as root)",
+                       ("/usr/bin/chromium",))
+    chromedriver = require("chromedriver", "apt-get install -y chromium-driver (or run .ci/install-deps as root)",
+                           ("/usr/bin/chromedriver",))
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support.ui import WebDriverWait
+    except ImportError:
+        pytest.fail("selenium is not installed: pip install selenium (it is in the 'test' extra)", pytrace=False)
+    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never download anything
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", f"--user-data-dir={tmp_path / 'profile'}",
+                 # nothing but loopback: no name resolves, and everything else goes to a dead proxy
+                 "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
+                 "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
+    driver = webdriver.Chrome(service=Service(chromedriver), options=options)
+    try:
+        driver.set_page_load_timeout(60)
+        driver.get(served.base + "/")
+        wait = WebDriverWait(driver, 60)
+        wait.until(lambda d: d.execute_script("return !!(window.yasgui && document.querySelector('.yasqe'))"))
+        driver.execute_script("window.yasgui.getTab().getYasqe().setValue(arguments[0])",
+                              f"PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+                              f"SELECT ?label WHERE {{ <{JP}> rdfs:label ?label FILTER (LANG(?label) = 'en') }}")
+        driver.find_element(By.CSS_SELECTOR, ".yasqe_queryButton").click()
+        wait.until(lambda d: any("Japan" in row.text for row in d.find_elements(By.CSS_SELECTOR, ".yasr tbody tr")))
+        requested = [json.loads(entry["message"])["message"] for entry in driver.get_log("performance")]
+        urls = {m["params"]["request"]["url"] for m in requested if m.get("method") == "Network.requestWillBeSent"}
+    finally:
+        driver.quit()
+    assert any(u.startswith(served.base + "/sparql") for u in urls), urls
+    outside = sorted(u for u in urls if not u.startswith((served.base + "/", "data:", "blob:")))
+    assert not outside, f"the page asked for something outside this server: {outside}"
+
+
+# -- the process -------------------------------------------------------------------------------
+
+def _children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+@pytest.mark.server
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_graceful_shutdown_stops_the_engine(built_dataset, tmp_path, sig):
+    root, nq = built_dataset
+    server = PactgraphServe(tmp_path, root, "--file", str(nq), "--quiet")
+    server.start()
+    children = _children(server.process.pid)
+    assert children, "the oxigraph server should run as a child"
+    assert server.terminate_and_wait(sig) == 0
+    time.sleep(0.2)
+    assert not [c for c in children if Path(f"/proc/{c}").exists() and "oxigraph" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")]
+    assert "stopped" in server.log.read_text()
+
+
+def test_serve_needs_a_build(tmp_path):
+    (tmp_path / "ontology").mkdir()
+    (tmp_path / "data").mkdir()
+    result = run_cli("serve", "--port", "0", root=tmp_path)
+    assert result.code == 2 and "pactgraph build" in result.err and "Traceback" not in result.err
+
+
+# -- pieces ------------------------------------------------------------------------------------
+
+def test_content_negotiation_rules():
+    offers = ["text/html", "text/turtle", "application/ld+json"]
+    assert negotiate(BROWSER_ACCEPT, offers) == "text/html"
+    assert negotiate("text/turtle;q=0.9, application/ld+json", offers) == "application/ld+json"
+    assert negotiate("text/*", offers) == "text/html"
+    assert negotiate("*/*", offers) == "text/html"
+    assert negotiate(None, offers) == "text/html"
+    assert negotiate("image/png", offers) is None
+    assert negotiate("text/turtle, text/html;q=0", offers) == "text/turtle"
+
+
+def test_row_counters_survive_any_chunking():
+    json_doc = json.dumps({"head": {"vars": ["a"]}, "results": {"bindings": [
+        {"a": {"type": "literal", "value": "{[\"}"}}, {"a": {"type": "uri", "value": "x"}}, {}]}}).encode()
+    xml_doc = (b'<?xml version="1.0"?><sparql><head><variable name="a"/></head><results>'
+               b"<result><binding name=\"a\"><literal>&lt;result&gt;</literal></binding></result><result></result></results></sparql>")
+    csv_doc = b'a,b\r\n"x\r\ny",1\r\nz,2\r\n'
+    tsv_doc = b"?a\t?b\n\"x\\ny\"\t1\n<z>\t2\n"
+    for data, make, want in ((json_doc, JsonResultsCounter, 3), (xml_doc, XmlResultsCounter, 2),
+                             (csv_doc, CsvResultsCounter, 2), (tsv_doc, lambda: LineCounter(header=1), 2)):
+        for size in (1, 2, 3, 7, len(data)):
+            counter = make()
+            for i in range(0, len(data), size):
+                counter.feed(data[i:i + size])
+            assert counter.count == want, (make, size)

@@ -1,0 +1,279 @@
+"""The Oxigraph SHACL engine gives the results pyshacl (the reference) gives.
+
+Every fixture of tests/fixtures/{valid,invalid} is validated by both engines with the context every
+fixture is checked with (ontology + data/sources.ttl + data/concepts.ttl, as in test_shapes.py), and so
+is the real dataset (with the ontology shapes), and the real dataset with every invalid fixture added.
+The verdicts and the sets of (focus node, path, value, source shape) must be equal; a result of a
+blank-node property shape counts as its named parent shape (validate.named_shape), and a complex path is
+compared as its SPARQL text.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import ROOT
+from pactgraph import shacl_oxigraph as shacl
+from pactgraph.errors import InputError
+from pactgraph.namespaces import graph_iri
+from pactgraph.sources import SourceFile, load_store, parse_file, source_files
+from pactgraph.validate import validate_store
+
+SHAPES = [ROOT / "ontology" / "shapes.ttl"]
+ONTOLOGY_FILES = [ROOT / "ontology" / "pactgraph.ttl", ROOT / "ontology" / "alignments.ttl"]
+CONTEXT_DATA_FILES = [ROOT / "data" / "sources.ttl", ROOT / "data" / "concepts.ttl"]
+FIXTURES = ROOT / "tests" / "fixtures"
+VALID = sorted((FIXTURES / "valid").glob("*.ttl"))
+INVALID = sorted((FIXTURES / "invalid").glob("*.ttl"))
+ALL = VALID + INVALID
+PGSH = "https://w3id.org/pactgraph/shapes/"
+
+
+def expects_parse_error(path: Path) -> bool:
+    return path.read_text(encoding="utf-8").startswith("# expect: parse-error")
+
+
+def fixture_files(*extra: Path) -> list[SourceFile]:
+    files = [SourceFile(p, graph_iri("ontology", p.stem), "ontology") for p in ONTOLOGY_FILES if p.is_file()]
+    files += [SourceFile(p, graph_iri("data", p.stem), "data") for p in [*CONTEXT_DATA_FILES, *extra]]
+    return files
+
+
+def keys(report) -> set[tuple]:
+    return {(v.focus, v.path, v.value, v.shape) for v in report.violations}
+
+
+def messages(report) -> list[tuple]:
+    return sorted(((v.focus, v.path, v.value, v.shape, v.message) for v in report.violations),
+                  key=lambda m: tuple(x or "" for x in m))
+
+
+def sparql_shapes() -> set[str]:
+    """Named shapes holding a SPARQL constraint (their messages may use SAMPLE: not compared)."""
+    from pactgraph.validate import shapes_graph
+
+    sg = shapes_graph(SHAPES)
+    return {"pgsh:" + s.value[len(PGSH):] for s in sg.subjects_of(shacl.sh("sparql"))
+            if isinstance(s, ox.NamedNode) and s.value.startswith(PGSH)}
+
+
+def compare(store, files, shapes=SHAPES, ontology_shapes=()):
+    ref = validate_store(store, files, shapes, list(ontology_shapes), ROOT, engine="pyshacl")
+    fast = validate_store(store, files, shapes, list(ontology_shapes), ROOT, engine="oxigraph")
+    assert fast.fallbacks == [], fast.fallbacks
+    assert fast.conforms == ref.conforms, f"verdicts differ:\npyshacl:\n{ref.text()}\noxigraph:\n{fast.text()}"
+    only_ref, only_fast = keys(ref) - keys(fast), keys(fast) - keys(ref)
+    assert not only_ref and not only_fast, (
+        "results differ\nonly pyshacl:\n  " + "\n  ".join(map(str, sorted(only_ref)))
+        + "\nonly oxigraph:\n  " + "\n  ".join(map(str, sorted(only_fast))))
+    skip = sparql_shapes()
+    assert [m for m in messages(ref) if m[3] not in skip] == [m for m in messages(fast) if m[3] not in skip]
+    return ref, fast
+
+
+# --- fixtures -----------------------------------------------------------------------------------
+
+
+def test_fixture_lists_are_not_empty():
+    assert VALID and INVALID
+    assert len(ALL) > 100
+
+
+@pytest.mark.parametrize("path", ALL, ids=[f"{p.parent.name}/{p.name}" for p in ALL])
+def test_engines_agree_on_fixture(path):
+    if expects_parse_error(path):
+        # Neither engine ever sees such a file: the loader rejects it first.
+        with pytest.raises(InputError):
+            parse_file(path)
+        return
+    files = fixture_files(path)
+    compare(load_store(files), files)
+
+
+def test_engines_agree_on_the_real_data(project, store):
+    files = source_files(project)
+    compare(store, files, project.shapes_files(), project.ontology_shapes_files())
+
+
+def test_engines_agree_on_the_real_data_with_every_fault(project):
+    """The real data with every invalid fixture added: hundreds of results, all equal."""
+    extra = [p for p in INVALID if not expects_parse_error(p)]
+    files = source_files(project) + [SourceFile(p, graph_iri("data", "fixture-" + p.stem), "data") for p in extra]
+    ref, fast = compare(load_store(files), files, project.shapes_files(), project.ontology_shapes_files())
+    assert len(fast.violations) > len(extra)
+
+
+# --- what the fast engine reports on key fixtures -------------------------------------------------
+
+
+def fast_report(name: str):
+    files = fixture_files(FIXTURES / "invalid" / name)
+    return validate_store(load_store(files), files, SHAPES, [], ROOT, engine="oxigraph")
+
+
+@pytest.mark.parametrize("name,shape,value", [
+    ("date-ill-formed.ttl", "pgsh:DateValue-date", '"2024-13-45"^^<http://www.w3.org/2001/XMLSchema#date>'),
+    ("startdate-month-13.ttl", "pgsh:DateValue-startDate", None),
+    ("officeterm-end-before-start.ttl", "pgsh:EndNotBeforeStartShape", None),
+    ("undeclared-property.ttl", "pgsh:DeclaredVocabularyShape", "pg:officalName"),
+    ("label-two-en.ttl", "pgsh:LabelUniqueLangShape", None),
+    ("label-missing-en.ttl", "pgsh:EnglishLabelShape", None),
+    ("actor-not-party.ttl", "pgsh:ActorIsPartyShape", None),
+    ("confidence-outside-scheme.ttl", "pgsh:ConfidenceValueShape", None),
+    ("intention-act-type-not-act.ttl", "pgsh:IntentionShape", None),
+])
+def test_fast_engine_reports_the_expected_shape(name, shape, value):
+    report = fast_report(name)
+    assert not report.conforms
+    assert {v.shape for v in report.violations} == {shape}, report.text()
+    if value is not None:
+        assert value in {v.value for v in report.violations}, report.text()
+
+
+def test_ill_formed_date_is_caught_by_the_cast_not_only_the_pattern():
+    """"2024-02-30" matches the date pattern of pgsh:DateValue-date: only the datatype check rejects it."""
+    store = ox.Store()
+    s, p = ox.NamedNode("https://w3id.org/pactgraph/id/act/x"), ox.NamedNode("https://w3id.org/pactgraph/ontology/date")
+    for lex in ("2024-02-30", "2024-02-29"):
+        store.add(ox.Quad(s, p, ox.Literal(lex, datatype=ox.NamedNode(shacl.XSD + "date")), ox.NamedNode("urn:g")))
+    sg = shacl.ShapesGraph(ox.parse(f"""
+        @prefix sh: <{shacl.SH}> . @prefix xsd: <{shacl.XSD}> .
+        <urn:S> sh:targetSubjectsOf <https://w3id.org/pactgraph/ontology/date> ;
+            sh:property [ sh:path <https://w3id.org/pactgraph/ontology/date> ; sh:datatype xsd:date ] .
+        """, format=ox.RdfFormat.TURTLE))
+    outcome = shacl.validate(store, sg)
+    assert [r.value.value for r in outcome.results] == ["2024-02-30"]
+
+
+# --- datatype parity with rdflib on unusual lexical forms ------------------------------------------
+
+LEXICAL_FORMS = {
+    "date": ["2024-05-01", "2024-13-45", "2024-02-30", "2024-5-1", "20240501", "2024-05-01Z", "2024-05-01+09:00",
+             "-0044-03-15", "0000-01-01", "12024-05-01", " 2024-05-01", "2024-05-01T00:00:00", "2024-W01-1"],
+    "dateTime": ["2024-04-29T10:00:00+09:00", "2024-04-29T10:00", "2024-04-29T10:00:00", "2024-04-29 10:00:00",
+                 "2024-04-29T25:00:00Z", "2024-04-29T10:00:00.5Z", "20240429T100000Z", "2024-04-29T10:00:00+15:00"],
+    "integer": ["1", "01", "+1", "-0", "1_000", " 1", "1.0", "abc", ""],
+    "decimal": ["1.5", "1.", ".5", "abc", "1e3"],
+    "double": ["1e3", "INF", "-INF", "NaN", "1.5", "abc"],
+    "boolean": ["true", "1", "TRUE", "yes", "0"],
+    "gYear": ["2024", "0999", "abcd"],
+    "anyURI": ["http://x", "not a uri"],
+    "string": ["x", ""],
+    "time": ["10:00:00", "25:00:00", "10:00"],
+    "int": ["1", "99999999999"],
+}
+
+
+@pytest.mark.parametrize("dt", sorted(LEXICAL_FORMS))
+def test_datatype_check_matches_pyshacl_on_unusual_lexical_forms(dt):
+    import rdflib
+    from pyshacl.constraints.core.value_constraints import DatatypeConstraintComponent
+
+    datatype = shacl.XSD + dt
+    store = ox.Store()
+    subject = {}
+    for i, lex in enumerate(LEXICAL_FORMS[dt]):
+        s = ox.NamedNode(f"urn:s{i}")
+        store.add(ox.Quad(s, ox.NamedNode("urn:p"), ox.Literal(lex, datatype=ox.NamedNode(datatype)), ox.NamedNode("urn:g")))
+        subject[s.value] = lex
+    sg = shacl.ShapesGraph(ox.parse(f"""
+        @prefix sh: <{shacl.SH}> .
+        <urn:S> sh:targetSubjectsOf <urn:p> ; sh:property [ sh:path <urn:p> ; sh:datatype <{datatype}> ] .
+        """, format=ox.RdfFormat.TURTLE))
+    rejected = {subject[r.focus.value] for r in shacl.validate(store, sg).results}
+    # pyshacl's own judgement, on the lexical form Oxigraph stores (what to_rdflib hands it)
+    expected = set()
+    for s, lex in subject.items():
+        # (Oxigraph stores a valid "1"^^xsd:int as xsd:integer: both engines then see xsd:integer)
+        stored = next(store.quads_for_pattern(ox.NamedNode(s), None, None)).object
+        lit = rdflib.Literal(stored.value, datatype=rdflib.URIRef(stored.datatype.value))
+        ok = lit.datatype == rdflib.URIRef(datatype) and lit.ill_typed is not True and \
+            DatatypeConstraintComponent._assert_actual_datatype(None, lit, rdflib.URIRef(datatype))
+        if not ok:
+            expected.add(lex)
+    assert rejected == expected
+
+
+# --- the compiler's pieces --------------------------------------------------------------------------
+
+
+def test_python_dollar_also_matches_before_a_final_newline():
+    assert shacl.python_regex_to_sparql("^[A-Z]{2}$", multiline=False) == "^[A-Z]{2}(?:\\n?$)"
+    assert shacl.python_regex_to_sparql("^[$]\\$", multiline=False) == "^[$]\\$"
+    assert shacl.python_regex_to_sparql("a$", multiline=True) == "a$"
+
+
+def test_select_is_rewritten_for_all_focus_nodes():
+    query, dedup = shacl.rewrite_select(
+        "SELECT $this ?value WHERE { $this <urn:p> ?value . FILTER NOT EXISTS { $this <urn:q> ?value } }",
+        lambda var: f"{{ FOCUS {var} }}", None)
+    assert query.index("{ FOCUS ?this }") < query.index("$this <urn:p>")
+    assert not dedup
+    query, _ = shacl.rewrite_select("SELECT ?value (SAMPLE(?s) AS ?x) WHERE { ?s ?value ?o } GROUP BY ?value",
+                                    lambda var: "{}", None)
+    assert re.search(r"SELECT \?this \?value", query) and re.search(r"GROUP BY \?this \?value", query)
+    _, dedup = shacl.rewrite_select("SELECT $this (COUNT(?o) AS ?n) WHERE { $this ?p ?o } HAVING (COUNT(?o) > 1)",
+                                    lambda var: "{}", None)
+    assert dedup  # counting rows: run on a graph without duplicate triples
+
+
+@pytest.mark.parametrize("select", [
+    "SELECT $this WHERE { { ?s ?p ?o . FILTER(?o = $this) } UNION { ?s ?p ?o } }",  # expression in a nested group
+    "SELECT $this WHERE { ?s ?p ?o . FILTER EXISTS { ?a ?b ?c { FILTER(?c = $this) } } }",
+    "SELECT $this WHERE { { SELECT $this WHERE { $this ?p ?o } } }",  # sub-select
+    "SELECT $this WHERE { $this ?p ?o } LIMIT 1",
+    "SELECT $this WHERE { $this ?p ?o MINUS { $this a ?c } }",
+    "SELECT $this WHERE { $this $shapesGraph ?o }",
+])
+def test_unsafe_selects_are_detected(select):
+    with pytest.raises(shacl.Unsupported):
+        shacl.rewrite_select(select, lambda var: "{}", None)
+
+
+def test_unsupported_constraint_falls_back_to_pyshacl(caplog):
+    """sh:equals is not compiled: the shape is validated by pyshacl, with a warning, and still fails."""
+    shapes = ROOT / "tests" / "fixtures"  # any folder; the file goes to a temporary place below
+    del shapes
+    store = ox.Store()
+    a = ox.NamedNode("https://w3id.org/pactgraph/id/place/xx")
+    g = ox.NamedNode(graph_iri("data", "x"))
+    store.add(ox.Quad(a, ox.NamedNode("urn:p"), ox.Literal("1"), g))
+    store.add(ox.Quad(a, ox.NamedNode("urn:q"), ox.Literal("2"), g))
+    text = f"""@prefix sh: <{shacl.SH}> .
+        <{PGSH}EqualsShape> a sh:NodeShape ; sh:targetSubjectsOf <urn:p> ;
+            sh:property [ sh:path <urn:p> ; sh:equals <urn:q> ; sh:message "p and q differ" ] .
+        <{PGSH}CountShape> a sh:NodeShape ; sh:targetSubjectsOf <urn:p> ;
+            sh:property [ sh:path <urn:q> ; sh:minCount 2 ; sh:message "two q" ] ."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "shapes.ttl"
+        path.write_text(text, encoding="utf-8")
+        ref = validate_store(store, [], [path], [], ROOT, engine="pyshacl")
+        with caplog.at_level("WARNING"):
+            fast = validate_store(store, [], [path], [], ROOT, engine="oxigraph")
+    assert [s for s, _ in fast.fallbacks] == [f"<{PGSH}EqualsShape>"]
+    assert "sh:equals" in caplog.text
+    assert keys(fast) == keys(ref) and {v.shape for v in fast.violations} == {"pgsh:EqualsShape", "pgsh:CountShape"}
+
+
+def test_fast_path_imports_neither_rdflib_nor_pyshacl():
+    code = (
+        "import sys; from pathlib import Path;"
+        "from pactgraph.project import Project; from pactgraph.sources import load_store, source_files;"
+        "from pactgraph.validate import validate_store;"
+        f"p = Project(Path({str(ROOT)!r})); files = source_files(p); store = load_store(files);"
+        "r = validate_store(store, files, p.shapes_files(), p.ontology_shapes_files(), p.root);"
+        "r.graph.serialize(format='nt', encoding='utf-8');"
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('rdflib', 'pyshacl'));"
+        "assert not bad, bad"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT / "scripts"), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 0, proc.stderr
