@@ -41,6 +41,17 @@ def require(binary: str, install: str, candidates: tuple[str, ...] = ()) -> str:
     pytest.fail(f"{binary} is not installed; install it with: {install}", pytrace=False)
 
 
+def _die_with_us() -> None:
+    """In the child, before exec (Linux): SIGKILL it when the test process dies, so that an
+    interrupted test session leaves no server behind."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:  # noqa: BLE001 - best effort, Linux only
+        pass
+
+
 def wait_for_http(url: str, process: subprocess.Popen | None, timeout: float, log: Path | None = None) -> None:
     deadline = time.monotonic() + timeout
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -84,7 +95,7 @@ class Server:
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(self.command(), cwd=self.folder, stdin=subprocess.DEVNULL,
                                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                            env=self.environment())
+                                            env=self.environment(), preexec_fn=_die_with_us)
         try:
             wait_for_http(self.ready_url, self.process, timeout, self.log)
         except RuntimeError:

@@ -225,7 +225,7 @@ def _iso_shapes() -> rdflib.Graph:
     """The ISO part of ontology/shapes.ttl: the shapes named Iso*, PoliticalStatus*, *Sovereignty*."""
     everything = rdflib.Graph().parse(ROOT / "ontology" / "shapes.ttl", format="turtle")
     keep = rdflib.Graph()
-    names = ("Iso", "PoliticalStatus", "UndisputedSovereignty")
+    names = ("Iso", "PoliticalStatus", "UndisputedSovereignty", "Prefixes")
     for shape in set(everything.subjects()):
         local = str(shape).rsplit("/", 1)[-1]
         if isinstance(shape, URIRef) and local.startswith(names) and local != "IsoSlugShape" \

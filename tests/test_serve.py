@@ -13,6 +13,7 @@ import http.client
 import io
 import json
 import os
+import shutil
 import signal
 import time
 import urllib.error
@@ -40,13 +41,23 @@ STATIC_MARK = "<!-- the publishing colleague's page for France -->"
 
 @pytest.fixture(scope="module")
 def served(built_dataset, tmp_path_factory):
+    """`pactgraph serve` with its defaults, on a copy of a built dist/ (site pages and downloads)."""
     root, nq = built_dataset
     folder = tmp_path_factory.mktemp("serve")
-    site = folder / "site"
-    (site / "id" / "place").mkdir(parents=True)
-    (site / "id" / "place" / "fr.html").write_text(f"<!DOCTYPE html><html><body>{STATIC_MARK}France</body></html>")
-    server = PactgraphServe(folder, root, "--file", str(nq), "--site", str(site), "--timeout", str(TIMEOUT),
-                            "--max-results", str(MAX_RESULTS))
+    project = folder / "proj"
+    for part in ("ontology", "data"):
+        (project / part).mkdir(parents=True)
+    dist = project / "dist"
+    if (nq.parent / "site").is_dir():
+        shutil.copytree(nq.parent, dist)
+    else:  # PACTGRAPH_TEST_DATASET: a bare N-Quads file
+        (dist / "site").mkdir(parents=True)
+        shutil.copyfile(nq, dist / "pactgraph.nq")
+        (dist / "site" / "index.html").write_text("<!DOCTYPE html><title>pactgraph</title>")
+    (dist / "site" / "id" / "place").mkdir(parents=True, exist_ok=True)
+    (dist / "site" / "id" / "place" / "jp.html").unlink(missing_ok=True)  # serve renders this one itself
+    (dist / "site" / "id" / "place" / "fr.html").write_text(f"<!DOCTYPE html><html><body>{STATIC_MARK}France</body></html>")
+    server = PactgraphServe(folder, project, "--timeout", str(TIMEOUT), "--max-results", str(MAX_RESULTS))
     server.start()
     yield server
     server.stop()
@@ -143,12 +154,20 @@ def test_updates_are_refused(served):
 
 @pytest.mark.server
 def test_time_limit(served):
+    engines = _engines(served.process.pid)
     started = time.monotonic()
     status, _, body = sparql_get(served, "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }",
                                  "application/sparql-results+json")
     elapsed = time.monotonic() - started
     assert status == 503 and b"time limit" in body, body
     assert elapsed < TIMEOUT + 10
+    assert sparql_get(served, LABEL_QUERY, "text/csv")[0] == 200  # at once, on a fresh engine
+    # Oxigraph runs such a query on after its own timeout: the engine that has it is stopped
+    deadline = time.monotonic() + TIMEOUT + 15
+    while set(_engines(served.process.pid)) & set(engines) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not set(_engines(served.process.pid)) & set(engines)
+    assert len(_engines(served.process.pid)) == 1
 
 
 @pytest.mark.server
@@ -202,6 +221,16 @@ def test_resource_as_html(served):
 
 
 @pytest.mark.server
+def test_site_and_downloads(served):
+    status, headers, body = get(served.base + "/index.html")
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    status, headers, body = get(served.base + "/pactgraph.nq")
+    assert status == 200 and body.count(b"\n") > 100
+    status, _, body = get(served.base + "/")
+    assert status == 200 and b"yasgui.min.js" in body and b'href="/index.html"' in body
+
+
+@pytest.mark.server
 def test_resource_errors(served):
     assert get(served.base + "/id/place/jp", "image/png")[0] == 406
     assert get(served.base + "/id/place/no-such-place", "text/turtle")[0] == 404
@@ -252,11 +281,23 @@ def test_query_ui_in_headless_chromium(served, tmp_path):
     finally:
         driver.quit()
     assert any(u.startswith(served.base + "/sparql") for u in urls), urls
-    outside = sorted(u for u in urls if not u.startswith((served.base + "/", "data:", "blob:")))
+    network = [u for u in urls if u.split(":", 1)[0] in ("http", "https", "ws", "wss", "ftp")]  # not chrome://, data:
+    outside = sorted(u for u in network if not u.startswith(served.base + "/"))
     assert not outside, f"the page asked for something outside this server: {outside}"
 
 
 # -- the process -------------------------------------------------------------------------------
+
+def _engines(pid: int) -> list[int]:
+    return [c for c in _children(pid) if "oxigraph" in _cmdline(c)]
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    except OSError:
+        return ""
+
 
 def _children(pid: int) -> list[int]:
     out = []
@@ -280,7 +321,7 @@ def test_graceful_shutdown_stops_the_engine(built_dataset, tmp_path, sig):
     assert children, "the oxigraph server should run as a child"
     assert server.terminate_and_wait(sig) == 0
     time.sleep(0.2)
-    assert not [c for c in children if Path(f"/proc/{c}").exists() and "oxigraph" in Path(f"/proc/{c}/cmdline").read_text(errors="replace")]
+    assert not [c for c in children if "oxigraph" in _cmdline(c)]
     assert "stopped" in server.log.read_text()
 
 

@@ -109,6 +109,7 @@ def run(project, args) -> int:
         "scales": [],
     }
     ok = True
+    late: dict[str, set] = {"pactgraph": set(), "reference": set()}  # timed out at a smaller scale: not rerun
     try:
         jobs = [(None, args.data)] if args.data else [(n, work / f"world-{n}") for n in scales]
         for n, data in jobs:
@@ -132,15 +133,17 @@ def run(project, args) -> int:
             pg_runs = []
             for i in range(runs):
                 log(f"bench: {_size(size)}: pactgraph pipeline, run {i + 1}/{runs}")
-                pg_runs.append(_child(project, "pactgraph", data, args.timeout))
+                pg_runs.append(_child(project, "pactgraph", data, args.timeout, late["pactgraph"]))
             ref_runs, skipped = [], None
             if ref_max is not None and size > ref_max:
                 skipped = f"skipped: {_size(size)} is above --reference-max {_size(ref_max)}"
             else:
                 for i in range(args.reference_repeat):
                     log(f"bench: {_size(size)}: reference pipeline (rdflib + pyshacl), run {i + 1}/{args.reference_repeat}")
-                    ref_runs.append(_child(project, "reference", data, args.timeout))
+                    ref_runs.append(_child(project, "reference", data, args.timeout, late["reference"]))
             entry.update(_summarise(pg_runs, ref_runs, skipped, manifest))
+            for side, runs_ in (("pactgraph", pg_runs), ("reference", ref_runs)):
+                late[side] |= {key for r in runs_ for key in _timed_out(r)}
             results["scales"].append(entry)
             print(_table(entry, args.detail), flush=True)
             ok = ok and entry["verdict"]["ok"]
@@ -154,14 +157,23 @@ def run(project, args) -> int:
     return 0 if ok else EXIT_CHECKS_FAILED
 
 
-def _child(project, pipeline: str, data: Path, timeout: float) -> dict:
+def _timed_out(record: dict) -> set[str]:
+    keys = {f"{stage}/{name}" for stage in ("queries", "checks") for name, r in record[stage].items()
+            if r.get("timed_out")}
+    if record["stages"].get("validate", {}).get("timed_out"):
+        keys.add("validate")
+    return keys
+
+
+def _child(project, pipeline: str, data: Path, timeout: float, skip=()) -> dict:
     """Run one pipeline in a fresh interpreter; returns its record (raises on a crash)."""
     from .errors import PactgraphError
 
     with tempfile.TemporaryDirectory(prefix="pactgraph-bench-run-") as tmp:
         result = Path(tmp) / "result.json"
         config = {"pipeline": pipeline, "root": str(project.root), "data": str(Path(data).resolve()),
-                  "timeout": timeout, "out": str(Path(tmp) / "export"), "result": str(result)}
+                  "timeout": timeout, "out": str(Path(tmp) / "export"), "result": str(result),
+                  "skip": sorted(skip)}
         env = dict(os.environ)
         package_parent = str(Path(__file__).resolve().parents[1])
         env["PYTHONPATH"] = package_parent + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -191,9 +203,28 @@ def _median_stage(runs: list[dict], name: str) -> dict | None:
 
 
 def _ratio(ref: dict | None, pg: dict | None):
-    if not ref or not pg or not pg["seconds"] or ref.get("error"):
+    if not ref or not pg or not pg["seconds"] or ref.get("error") or pg.get("error"):
         return None
     return round(ref["seconds"] / pg["seconds"], 2)
+
+
+def _bound(ref: dict | None, pg: dict | None):
+    """How to read a ratio when a side hit the timeout: the time is then a lower bound of the real one."""
+    r, p = bool(ref and ref.get("timed_out")), bool(pg and pg.get("timed_out"))
+    return "unknown" if r and p else "lower" if r else "upper" if p else None
+
+
+def _median_item(values: list[dict]) -> dict:
+    out = {"seconds": round(statistics.median(v["seconds"] for v in values), 4)}
+    if "rows" in values[0]:
+        out["rows"] = values[0]["rows"]
+    if all("peak_rss_mib" in v for v in values):
+        out["peak_rss_mib"] = round(statistics.median(v["peak_rss_mib"] for v in values), 1)
+    if any(v.get("timed_out") for v in values):
+        out["timed_out"] = True
+    if any(v.get("error") for v in values):
+        out["error"] = next(v["error"] for v in values if v.get("error"))
+    return out
 
 
 def _summarise(pg_runs, ref_runs, skipped, manifest) -> dict:
@@ -205,7 +236,7 @@ def _summarise(pg_runs, ref_runs, skipped, manifest) -> dict:
     stages = {}
     for name in STAGES:
         pg, ref = _median_stage(pg_runs, name), _median_stage(ref_runs, name)
-        stages[name] = {"pactgraph": pg, "reference": ref, "ratio": _ratio(ref, pg)}
+        stages[name] = {"pactgraph": pg, "reference": ref, "ratio": _ratio(ref, pg), "ratio_bound": _bound(ref, pg)}
     for pipeline, runs in (("pactgraph", pg_runs), ("reference", ref_runs)):
         if runs:
             parts = [stages[s][pipeline] for s in STAGES if stages[s][pipeline]]
@@ -215,6 +246,7 @@ def _summarise(pg_runs, ref_runs, skipped, manifest) -> dict:
                 total["timed_out"] = True
             stages.setdefault("total", {"pactgraph": None, "reference": None})[pipeline] = total
     stages["total"]["ratio"] = _ratio(stages["total"].get("reference"), stages["total"]["pactgraph"])
+    stages["total"]["ratio_bound"] = _bound(stages["total"].get("reference"), stages["total"]["pactgraph"])
     out["stages"] = stages
 
     # per query and per export format: medians
@@ -222,23 +254,13 @@ def _summarise(pg_runs, ref_runs, skipped, manifest) -> dict:
         names = list(first[field])
         table = {}
         for q in names:
-            pg = statistics.median(r[field][q]["seconds"] for r in pg_runs)
-            row = {"pactgraph": {"seconds": round(pg, 4)}}
-            if "rows" in first[field][q]:
-                row["pactgraph"]["rows"] = first[field][q]["rows"]
+            pg = _median_item([r[field][q] for r in pg_runs])
+            row = {"pactgraph": pg}
             if ref_runs and q in ref_runs[0][field]:
-                rv = [r[field][q] for r in ref_runs]
-                ref = {"seconds": round(statistics.median(v["seconds"] for v in rv), 4)}
-                if "rows" in rv[0]:
-                    ref["rows"] = rv[0]["rows"]
-                if any(v.get("timed_out") for v in rv):
-                    ref["timed_out"] = True
-                if any(v.get("error") for v in rv):
-                    ref["error"] = next(v["error"] for v in rv if v.get("error"))
-                row["reference"] = ref
-                row["ratio"] = round(ref["seconds"] / pg, 2) if pg else None
-                if "rows" in ref and "rows" in row["pactgraph"]:
-                    row["rows_agree"] = ref["rows"] == row["pactgraph"]["rows"]
+                ref = _median_item([r[field][q] for r in ref_runs])
+                row.update(reference=ref, ratio=_ratio(ref, pg), ratio_bound=_bound(ref, pg))
+                if "rows" in ref and "rows" in pg and not (ref.get("timed_out") or pg.get("timed_out")):
+                    row["rows_agree"] = ref["rows"] == pg["rows"]
             table[q] = row
         out[key] = table
 
@@ -269,6 +291,10 @@ def _summarise(pg_runs, ref_runs, skipped, manifest) -> dict:
     else:
         verdict["reference"] = None
         verdict["agree"] = None
+        if ref_runs:
+            stage = ref_runs[0]["stages"].get("validate", {})
+            verdict["reference_missing_because"] = ("timed out" if stage.get("timed_out") else
+                                                    stage.get("error") or "no result")
     verdict["ok"] = ok
     out["verdict"] = verdict
     stages["validate"]["verdicts_agree"] = verdict["agree"]
@@ -306,32 +332,42 @@ def _table(entry: dict, detail: bool = False) -> str:
             label += f" ({len(entry['queries'])})"
         if name == "checks":
             label = f"checks ({len(entry['checks'])})"
-        lines.append(f"   {label:<12} {_sec(pg):>12} {_mib(pg):>9} {_sec(ref):>12} {_mib(ref):>9} {_x(row.get('ratio')):>8}")
-    if detail or entry["stages"]["queries"].get("reference"):
-        q = entry["queries"]
-        ratios = [r["ratio"] for r in q.values() if r.get("ratio")]
-        if ratios and not detail:
-            lines.append(f"   per query ref/pg: min {_x(min(ratios))}, median {_x(statistics.median(ratios))}, "
-                         f"max {_x(max(ratios))}" + ("" if all(r.get("rows_agree", True) for r in q.values())
-                                                     else "; row counts differ for: " + ", ".join(
-                                                         k for k, r in q.items() if r.get("rows_agree") is False)))
+        lines.append(f"   {label:<12} {_sec(pg):>12} {_mib(pg):>9} {_sec(ref):>12} {_mib(ref):>9} "
+                     f"{_x(row.get('ratio'), row.get('ratio_bound')):>8}")
+    q = {**entry["queries"], **{f"checks/{k}": v for k, v in entry["checks"].items()}}
+    slow = sorted(q, key=lambda k: -q[k]["pactgraph"]["seconds"])[:3]
+    lines.append("   slowest pactgraph queries: " + ", ".join(f"{k} {_sec(q[k]['pactgraph'])} s" for k in slow))
+    ratios = [r["ratio"] for r in q.values() if r.get("ratio") and not r.get("ratio_bound")]
+    if ratios:
+        lines.append(f"   per query ref/pg (both finished): min {_x(min(ratios))}, median "
+                     f"{_x(statistics.median(ratios))}, max {_x(max(ratios))}")
+    for side in ("pactgraph", "reference"):
+        late = [k for k, r in q.items() if (r.get(side) or {}).get("timed_out")]
+        if late:
+            lines.append(f"   {side} queries stopped at the --timeout: {', '.join(late)}")
+    differ = [k for k, r in q.items() if r.get("rows_agree") is False]
+    if differ:
+        lines.append("   row counts differ between Oxigraph and rdflib for: " + ", ".join(differ))
     if detail:
         for key in ("queries", "checks", "export_formats"):
             for name, row in entry[key].items():
                 pg, ref = row["pactgraph"], row.get("reference")
                 rows = f" rows {pg['rows']}" + (f"/{ref['rows']}" if ref and "rows" in ref else "") if "rows" in pg else ""
                 kind = {"queries": "query", "checks": "check", "export_formats": "export"}[key]
-                lines.append(f"     {kind:<6} {name:<48} {_sec(pg):>9} {_sec(ref):>12} {_x(row.get('ratio')):>8}{rows}")
+                lines.append(f"     {kind:<6} {name:<48} {_sec(pg):>9} {_sec(ref):>12} "
+                             f"{_x(row.get('ratio'), row.get('ratio_bound')):>8}{rows}")
     v = entry["verdict"]
     text = f"   verdict: pactgraph {'conforms' if v['pactgraph']['conforms'] else 'does not conform'} ({v['pactgraph']['violations']} violation(s))"
     if v["reference"]:
         text += f"; reference {'conforms' if v['reference']['conforms'] else 'does not conform'} ({v['reference']['violations']})"
         text += "; same verdict and violations" if v["agree"] else (
             f"; DISAGREE: only pactgraph {v['only_pactgraph'][:3]}, only reference {v['only_reference'][:3]}")
+    elif v.get("reference_missing_because"):
+        text += f"; reference validation gave no verdict ({v['reference_missing_because']})"
     else:
         text += "; reference not run"
     if v["manifest"] is not None:
-        text += (f"; injected {v['manifest']}: " + ("all found, none unexpected" if v["pactgraph_matches_manifest"] else
+        text += (f"; injected faults expect {v['manifest']} result(s): " + ("all found, none unexpected" if v["pactgraph_matches_manifest"] else
                  f"MISSING {v['missing'][:3]} UNEXPECTED {v['unexpected'][:3]}"))
     lines.append(text)
     return "\n".join(lines)
@@ -349,8 +385,10 @@ def _mib(d):
     return f"{d['peak_rss_mib']:.0f}" if d and "peak_rss_mib" in d else "-"
 
 
-def _x(r):
-    return f"{r:.1f}x" if r else "-"
+def _x(r, bound=None):
+    if bound == "unknown":
+        return "?"
+    return ({"lower": ">", "upper": "<"}.get(bound, "") + f"{r:.1f}x") if r else "-"
 
 
 def _size(n: int) -> str:
@@ -526,18 +564,24 @@ def _pactgraph_pipeline(cfg: dict, rec: _Recorder) -> dict:
                       "violations": sorted({(_norm(v.focus), _norm(v.shape)) for v in report.violations})}
     del report
 
+    # Each query runs in a process of its own (the store loaded there with sources.load_store, then only
+    # the query timed): Oxigraph cannot be interrupted mid-query, and at scale some queries run for hours,
+    # so a query that passes --timeout is killed and reported as a lower bound.
     found = queries.discover(project.queries_dir)
-    with rec.stage("queries"):
-        for q in found.values():
-            subs = q.bindings()
-            t0 = time.perf_counter()
-            _, rows = queries.rows(queries.run(store, q.text, subs))
-            out["queries"][q.name] = {"seconds": time.perf_counter() - t0, "rows": len(rows)}
-    with rec.stage("checks"):
-        for path in queries.violation_checks(project.queries_dir):
-            t0 = time.perf_counter()
-            _, rows = queries.rows(queries.run(store, path.read_text(encoding="utf-8")))
-            out["checks"][path.stem] = {"seconds": time.perf_counter() - t0, "rows": len(rows)}
+    for stage, names in (("queries", list(found)),
+                         ("checks", [p.stem for p in queries.violation_checks(project.queries_dir)])):
+        with rec.stage(stage):
+            for name in names:
+                out[stage][name] = (_skipped(cfg) if f"{stage}/{name}" in cfg.get("skip", ()) else
+                                    _isolated_query(cfg, stage, name))
+        runs = out[stage].values()
+        record = rec.stages[stage]
+        record["wall_seconds"] = record["seconds"]  # includes loading the store once per query
+        record["seconds"] = sum(r["seconds"] for r in runs)
+        record["peak_rss_mib"] = max((r.get("peak_rss_mib", 0) for r in runs), default=0)
+        record["start_rss_mib"] = max((r.get("start_rss_mib", 0) for r in runs), default=0)
+        record["timed_out"] = any(r.get("timed_out") for r in runs)
+        record["isolated"] = True
 
     # export.write_all is timed as one stage; the time inside each serialiser is measured by wrapping
     # the functions it calls (pyoxigraph.serialize per format, the JSON-LD steps, canonicalisation).
@@ -618,7 +662,11 @@ def _reference_pipeline(cfg: dict, rec: _Recorder) -> dict:
         return bool(conforms) and not found, found
 
     with rec.stage("validate") as record:
-        result, _, timed_out, error = _timed(timeout, validate)
+        if "validate" in cfg.get("skip", ()):
+            result, timed_out, error = None, True, None
+            record["skipped"] = "timed out at a smaller scale"
+        else:
+            result, _, timed_out, error = _timed(timeout, validate)
         record["timed_out"] = timed_out
         if error:
             record["error"] = error
@@ -630,15 +678,22 @@ def _reference_pipeline(cfg: dict, rec: _Recorder) -> dict:
     found = queries.discover(project.queries_dir)
     with rec.stage("queries"):
         for q in found.values():
+            if f"queries/{q.name}" in cfg.get("skip", ()):
+                out["queries"][q.name] = _skipped(cfg)
+                continue
             bindings = {rdflib.Variable(v.value): _to_rdflib(t, rdflib) for v, t in q.bindings().items()}
             rows, seconds, timed_out, error = _timed(timeout, lambda: run_query(q.text, bindings))
             out["queries"][q.name] = _outcome(seconds, rows, timed_out, error)
         rec.stages["queries"]["timed_out"] = any(v.get("timed_out") for v in out["queries"].values())
     with rec.stage("checks"):
         for path in queries.violation_checks(project.queries_dir):
+            if f"checks/{path.stem}" in cfg.get("skip", ()):
+                out["checks"][path.stem] = _skipped(cfg)
+                continue
             text = path.read_text(encoding="utf-8")
             rows, seconds, timed_out, error = _timed(timeout, lambda: run_query(text))
             out["checks"][path.stem] = _outcome(seconds, rows, timed_out, error)
+        rec.stages["checks"]["timed_out"] = any(v.get("timed_out") for v in out["checks"].values())
 
     target = Path(cfg["out"])
     target.mkdir(parents=True, exist_ok=True)
@@ -704,8 +759,72 @@ def _shacl_results(results, shapes, rdflib, RDF, SH) -> set[tuple[str, str]]:
     return found
 
 
+def _skipped(cfg: dict) -> dict:
+    return {"seconds": float(cfg["timeout"]), "timed_out": True, "skipped": "timed out at a smaller scale"}
+
+
+def _isolated_query(cfg: dict, stage: str, name: str) -> dict:
+    """Run one canned query (or QC check) of the pactgraph pipeline in a fresh process, killed at the timeout."""
+    with tempfile.TemporaryDirectory(prefix="pactgraph-bench-query-") as tmp:
+        result = Path(tmp) / "result.json"
+        config = {**cfg, "pipeline": "query", "stage": stage, "query": name, "result": str(result)}
+        proc = subprocess.Popen([sys.executable, "-m", "pactgraph.bench", json.dumps(config)],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            _, err = proc.communicate(timeout=float(cfg["timeout"]) + _load_allowance(cfg))
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            return {"seconds": float(cfg["timeout"]), "timed_out": True}
+        if result.is_file():
+            out = json.loads(result.read_text(encoding="utf-8"))
+            if out.get("timed_out"):
+                out["seconds"] = float(cfg["timeout"])
+            return out
+        return {"seconds": 0.0, "error": (err or "").strip().splitlines()[-1:] or f"exit {proc.returncode}"}
+
+
+def _load_allowance(cfg: dict) -> float:
+    """Seconds to allow for loading the store before the query's own timeout starts (about 10 s per 1M)."""
+    size = sum(p.stat().st_size for p in Path(cfg["data"]).glob("*.ttl"))
+    return 30 + size / 5e6
+
+
+def _query_main(cfg: dict) -> int:
+    """Grandchild: load the store, then time one query with the peak RSS reset just before it."""
+    import threading
+
+    from . import queries, sources
+    from .project import Project
+
+    project = Project(Path(cfg["root"]))
+    store = sources.load_store(sources.source_files(project, Path(cfg["data"])))
+    if cfg["stage"] == "queries":
+        q = queries.discover(project.queries_dir)[cfg["query"]]
+        text, subs = q.text, q.bindings()
+    else:
+        text, subs = (project.queries_dir / "checks" / f"{cfg['query']}.rq").read_text(encoding="utf-8"), None
+    result = Path(cfg["result"])
+    timer = threading.Timer(float(cfg["timeout"]), lambda: (result.write_text(json.dumps(
+        {"seconds": float(cfg["timeout"]), "timed_out": True})), os._exit(0)))
+    timer.daemon = True
+    reset = _reset_peak()
+    start = _status()
+    timer.start()
+    t0 = time.perf_counter()
+    _, rows = queries.rows(queries.run(store, text, subs))
+    seconds = time.perf_counter() - t0
+    timer.cancel()
+    end = _status()
+    result.write_text(json.dumps({"seconds": seconds, "rows": len(rows), "start_rss_mib": start["VmRSS"] / 1024,
+                                  "peak_rss_mib": (end["VmHWM"] if reset else _maxrss()) / 1024}))
+    return 0
+
+
 def _child_main(argv: list[str]) -> int:
     cfg = json.loads(argv[0])
+    if cfg["pipeline"] == "query":
+        return _query_main(cfg)
     rec = _Recorder()
     pipeline = _pactgraph_pipeline if cfg["pipeline"] == "pactgraph" else _reference_pipeline
     out = pipeline(cfg, rec)

@@ -126,7 +126,8 @@ def cmd_query(project, args) -> int:
     subs = q.bindings(dict(args.param))
     from .store import open_store
 
-    write(queries.run(open_store(project), q.text, subs), args.format, sys.stdout)
+    # Parameters are projected (Oxigraph substitutes only projected variables); the table omits them.
+    write(queries.run(open_store(project), q.text, subs), args.format, sys.stdout, hide=frozenset(q.params))
     return EXIT_OK
 
 

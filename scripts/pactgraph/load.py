@@ -149,7 +149,7 @@ class LoadResult:
     pruned: list[str] = field(default_factory=list)
 
     def summary(self, endpoint: str) -> str:
-        return (f"loaded {len(self.graphs)} graphs ({sum(self.graphs.values())} triples) into {endpoint} "
+        return (f"loaded {len(self.graphs)} graphs ({sum(self.graphs.values())} quads) into {endpoint} "
                 f"in {self.seconds:.2f} s; counts verified")
 
 
@@ -169,7 +169,8 @@ def _insert(client, graph: str, triples, size: int = INSERT_CHUNK) -> None:
             client.update(f"INSERT {{ GRAPH <{graph}> {{\n{body}}} }} WHERE {{ }}" if blank else
                           f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}")
         except StoreRefused as err:
-            smaller = insert_chunks(chunk, len(chunk) // 2) if len(chunk) > 1 and err.status in (400, 413, 500) else [chunk]
+            too_big = err.status == 413 or any(w in str(err).lower() for w in ("exceed", "too large", "too long"))
+            smaller = insert_chunks(chunk, len(chunk) // 2) if too_big and len(chunk) > 1 else [chunk]
             if len(smaller) < 2:
                 raise
             pending[:0] = smaller
@@ -181,7 +182,8 @@ def staging_iri(graph: str) -> str:
 
 def load_dataset(client, data: Dataset, *, progress=lambda msg: None, prune: bool = False,
                  swap: str = "auto", checkpoint: str = "auto", warn=lambda msg: None) -> LoadResult:
-    """Stage, verify, swap in one update, verify again. Raises ChecksFailed on a count mismatch."""
+    """Stage, verify, swap, verify again (see the module docstring). Raises ChecksFailed on a count
+    mismatch and StoreError (exit 2) when the store cannot be used."""
     from .sparql_client import StoreError
 
     started = time.monotonic()
@@ -404,7 +406,7 @@ def run(project, args) -> int:
                           timeout=args.timeout, retries=args.retries, retry_max_time=args.retry_max_time,
                           log=verbose, on_retry=say if not args.quiet else None)
     data = read_dataset(args.file or project.dist_dir / "pactgraph.nq")
-    progress(f"loading {len(data.graphs)} graphs ({data.total} triples) into {redact(args.endpoint)}")
+    progress(f"loading {len(data.graphs)} graphs ({data.total} quads) into {redact(args.endpoint)}")
     result = load_dataset(client, data, progress=progress, prune=args.prune, swap=args.swap, checkpoint=args.checkpoint,
                           warn=say if not args.quiet else (lambda msg: None))
     for g in result.pruned:

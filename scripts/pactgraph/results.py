@@ -9,7 +9,8 @@ from .locate import compact
 _FORMATS = {"csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV, "json": ox.QueryResultsFormat.JSON}
 
 
-def write(result, fmt: str, out) -> None:
+def write(result, fmt: str, out, hide: frozenset[str] = frozenset()) -> None:
+    """Write query results; the table leaves out the `hide` columns (echoed parameters)."""
     if isinstance(result, ox.QueryBoolean):
         out.write(("true" if bool(result) else "false") + "\n")
         return
@@ -19,7 +20,7 @@ def write(result, fmt: str, out) -> None:
     if fmt in _FORMATS:
         out.write(result.serialize(format=_FORMATS[fmt]).decode("utf-8"))
         return
-    names = [v.value for v in result.variables]
+    names = [v.value for v in result.variables if v.value not in hide]
     table = [[_cell(sol[n]) for n in names] for sol in result]
     widths = [max([len(n)] + [len(r[i]) for r in table]) for i, n in enumerate(names)]
     line = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()

@@ -102,17 +102,31 @@ def _die_with_parent() -> None:  # runs in the child before exec (Linux): SIGTER
 
 
 class Backend:
-    """`oxigraph serve-read-only` on a free loopback port, over a store loaded from the N-Quads file."""
+    """`oxigraph serve-read-only` on a free loopback port, over a store loaded from the N-Quads file.
+
+    Oxigraph's own timeout does not stop every query (a COUNT over a large join runs on after it), so
+    when the front gives up on a query it *recycles* the engine: a fresh read-only process on the same
+    store takes the new requests, and the old one is killed once every query it still runs has had
+    its full time limit."""
 
     def __init__(self, binary: str, dataset: Path, timeout: float, log=lambda msg: None):
         self.binary, self.dataset, self.timeout, self.log = binary, dataset, timeout, log
         self.folder: Path | None = None
         self.process: subprocess.Popen | None = None
         self.port = 0
+        self.generation = 0
+        self._lock = threading.Lock()
+        self._retired: list[subprocess.Popen] = []
+        # Engines are started from one long-lived thread: Linux sends the parent-death signal when
+        # the *thread* that started a child ends, and request threads end after each request.
+        from concurrent.futures import ThreadPoolExecutor
 
-    @property
-    def address(self) -> tuple[str, int]:
-        return "127.0.0.1", self.port
+        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="engine")
+
+    def current(self) -> tuple[tuple[str, int], int]:
+        """(address, generation) to use for one request."""
+        with self._lock:
+            return ("127.0.0.1", self.port), self.generation
 
     def start(self) -> None:
         self.folder = Path(tempfile.mkdtemp(prefix="pactgraph-serve-"))
@@ -123,24 +137,55 @@ class Backend:
         if done.returncode != 0:
             raise InputError(f"oxigraph could not load {self.dataset}: {_last_line(done.stderr)}")
         self.log(f"loaded {self.dataset.name} into a temporary store in {time.monotonic() - t0:.2f} s")
-        self.port = free_port()
-        logfile = open(self.folder / "oxigraph.log", "wb")
-        self.process = subprocess.Popen(
-            [self.binary, "serve-read-only", "--location", str(store), "--bind", f"127.0.0.1:{self.port}",
-             "--union-default-graph", "--timeout-s", str(max(1, round(self.timeout)))],
-            stdin=subprocess.DEVNULL, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True,
-            preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
-        logfile.close()
+        self.process, self.port = self._spawn()
+
+    def _spawn(self) -> tuple[subprocess.Popen, int]:
+        return self._spawner.submit(self._spawn_here).result()
+
+    def _spawn_here(self) -> tuple[subprocess.Popen, int]:
+        port = free_port()
+        with open(self.folder / "oxigraph.log", "ab") as logfile:
+            process = subprocess.Popen(
+                [self.binary, "serve-read-only", "--location", str(self.folder / "store"), "--bind", f"127.0.0.1:{port}",
+                 "--union-default-graph", "--timeout-s", str(max(1, round(self.timeout)))],
+                stdin=subprocess.DEVNULL, stdout=logfile, stderr=subprocess.STDOUT, start_new_session=True,
+                preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            if process.poll() is not None:
                 raise InputError(f"the oxigraph server stopped at start: {_last_line(self._log_text())}")
             try:
-                with socket.create_connection(self.address, timeout=0.5):
-                    return
+                with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                    return process, port
             except OSError:
                 time.sleep(0.05)
+        _end(process)
         raise InputError("the oxigraph server did not start within 30 s")
+
+    def recycle(self, generation: int) -> None:
+        """Replace the engine that ran an overlong query (once per generation)."""
+        with self._lock:
+            if generation != self.generation or self.process is None:
+                return
+            try:
+                process, port = self._spawn()
+            except InputError as err:
+                self.log(f"could not start a fresh engine ({err}); keeping the old one")
+                return
+            old, self.process, self.port = self.process, process, port
+            self.generation += 1
+            self._retired.append(old)
+        self.log("an overlong query is still running: new queries go to a fresh engine, "
+                 f"the old one stops in {self.timeout + GRACE_SECONDS:g} s")
+        timer = threading.Timer(self.timeout + GRACE_SECONDS, self._retire, args=(old,))
+        timer.daemon = True
+        timer.start()
+
+    def _retire(self, process: subprocess.Popen) -> None:
+        _end(process)
+        with self._lock:
+            if process in self._retired:
+                self._retired.remove(process)
 
     def _log_text(self) -> str:
         try:
@@ -149,16 +194,26 @@ class Backend:
             return ""
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(5)
+        with self._lock:
+            processes, self._retired = [self.process, *self._retired], []
+            self.process = None
+        for process in processes:
+            if process is not None:
+                _end(process)
+        self._spawner.shutdown(wait=False)
         if self.folder:
             shutil.rmtree(self.folder, ignore_errors=True)
             self.folder = None
+
+
+def _end(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
 
 
 def _last_line(text: str) -> str:
@@ -212,11 +267,14 @@ class Front(ThreadingHTTPServer):
     allow_reuse_address = True
 
     def __init__(self, address, backend: Backend, *, timeout: float, max_results: int, site: Path | None,
-                 quiet: bool = False):
+                 downloads: Path | None = None, quiet: bool = False):
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, Handler)
         self.backend, self.query_timeout, self.max_results = backend, timeout, max_results
         self.site = site.resolve() if site and site.is_dir() else None
+        # static files: the site's pages, then the rest of dist/ (downloads, ontology docs), which the
+        # pages link to relatively (`../pactgraph.ttl`, `../../../ontology/index.html`)
+        self.static_roots = [r.resolve() for r in (site, downloads) if r and r.is_dir()]
         self.quiet = quiet
         self.asset_cache: dict[str, tuple[str, bytes]] = {}
 
@@ -275,8 +333,9 @@ class Handler(BaseHTTPRequestHandler):
                 return self.refuse_update()
             if method != "GET" and method != "HEAD":
                 return self._refuse_method()
-            if path in ("/", "/index.html"):
-                return self.send(200, ui_page().encode("utf-8"), "text/html; charset=utf-8")
+            if path == "/" or (path == "/index.html" and not self.static(path, dry=True)):
+                browse = bool(self.server.site and (self.server.site / "index.html").is_file())
+                return self.send(200, ui_page(browse).encode("utf-8"), "text/html; charset=utf-8")
             if path in ("/yasgui.min.js", "/yasgui.min.css", "/logo.svg"):
                 return self.asset(path)
             if m := RESOURCE_PATH.match(path):
@@ -286,6 +345,13 @@ class Handler(BaseHTTPRequestHandler):
             return self.text(404, f"not found: {path}")
         except (BrokenPipeError, ConnectionResetError):
             return None
+        except Exception as err:  # noqa: BLE001 - one line in the log and a 5xx, never a dropped connection
+            sys.stderr.write(f"pactgraph: {self.command} {path} failed: {type(err).__name__}: {err}\n")
+            status = 502 if isinstance(err, OSError) else 500
+            try:
+                return self.text(status, f"the server could not answer: {err}")
+            except OSError:
+                return None
 
     # -- SPARQL ----------------------------------------------------------------------------------
     def refuse_update(self) -> None:
@@ -301,7 +367,10 @@ class Handler(BaseHTTPRequestHandler):
         body, content_type, query = None, None, params.get("query", [None])[0]
         if method == "POST":
             content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                return self.text(400, "bad Content-Length")
             if length > MAX_REQUEST_BODY:
                 return self.text(413, f"the request is too large (more than {MAX_REQUEST_BODY} bytes)")
             body = self.rfile.read(length) if length else b""
@@ -339,7 +408,8 @@ class Handler(BaseHTTPRequestHandler):
         limit, max_rows = self.server.query_timeout, self.server.max_results
         deadline = time.monotonic() + limit + GRACE_SECONDS
         cors = {"Access-Control-Allow-Origin": "*", "Vary": "Accept"}
-        conn = http.client.HTTPConnection(*self.server.backend.address, timeout=limit + GRACE_SECONDS)
+        address, generation = self.server.backend.current()
+        conn = http.client.HTTPConnection(*address, timeout=limit + GRACE_SECONDS)
         try:
             conn.request(method, target, body=body, headers=headers)
             resp = conn.getresponse()
@@ -350,7 +420,8 @@ class Handler(BaseHTTPRequestHandler):
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     raise TimeoutError
-                conn.sock.settimeout(remaining)
+                if conn.sock is not None:
+                    conn.sock.settimeout(remaining)
                 chunk = resp.read1(65536) if hasattr(resp, "read1") else resp.read(65536)
                 if not chunk:
                     break
@@ -361,9 +432,11 @@ class Handler(BaseHTTPRequestHandler):
                 if counter is None and counted and size > MAX_UNCOUNTED_BYTES:
                     return self.too_large(cors, bytes_=True)
         except (TimeoutError, socket.timeout):
+            self.server.backend.recycle(generation)  # the engine may still be running it
             return self.timed_out(cors)
         except (http.client.HTTPException, ConnectionError, OSError) as err:
             if time.monotonic() >= deadline - GRACE_SECONDS:
+                self.server.backend.recycle(generation)
                 return self.timed_out(cors)
             return self.text(502, f"the SPARQL engine failed: {err or type(err).__name__}", cors)
         finally:
@@ -396,7 +469,7 @@ class Handler(BaseHTTPRequestHandler):
 
         cache = self.server.asset_cache
         if path not in cache:
-            conn = http.client.HTTPConnection(*self.server.backend.address, timeout=10)
+            conn = http.client.HTTPConnection(*self.server.backend.current()[0], timeout=10)
             try:
                 conn.request("GET", path)
                 resp = conn.getresponse()
@@ -457,7 +530,7 @@ class Handler(BaseHTTPRequestHandler):
     def backend_query(self, query: str, accept: str) -> bytes:
         import http.client
 
-        conn = http.client.HTTPConnection(*self.server.backend.address, timeout=self.server.query_timeout + GRACE_SECONDS)
+        conn = http.client.HTTPConnection(*self.server.backend.current()[0], timeout=self.server.query_timeout + GRACE_SECONDS)
         try:
             conn.request("POST", "/query", body=urllib.parse.urlencode({"query": query}).encode("utf-8"),
                          headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
@@ -548,22 +621,32 @@ padding:.2em .5em;border-bottom:1px solid #ddd}}th{{width:14em;font-weight:norma
 """
 
     # -- static files ----------------------------------------------------------------------------
-    def static(self, path: str) -> bool:
-        site = self.server.site
-        if site is None:
-            return False
+    def static(self, path: str, dry: bool = False) -> bool:
+        """Serve the file under a static root that `path` names (never outside the roots)."""
         rel = urllib.parse.unquote(path).lstrip("/")
-        target = (site / rel).resolve()
-        if target.is_dir():
-            target = target / "index.html"
-        try:
-            target.relative_to(site)
-        except ValueError:
-            return False
-        if not target.is_file():
-            return False
-        self.send(200, target.read_bytes(), _media_type(target))
+        for root in self.server.static_roots:
+            target = (root / rel).resolve()
+            if target.is_dir():
+                target = target / "index.html"
+            try:
+                target.relative_to(root)
+            except ValueError:
+                continue
+            if self.server.site and root != self.server.site and _inside(target, self.server.site):
+                continue  # the site is served from the top, not again under /site/
+            if target.is_file():
+                if not dry:
+                    self.send(200, target.read_bytes(), _media_type(target))
+                return True
+        return False
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.relative_to(folder)
         return True
+    except ValueError:
+        return False
 
 
 def _media_type(path: Path) -> str:
@@ -599,7 +682,7 @@ def _compact(iri: str) -> str:
     return f"{best}:{iri[len(PREFIXES[best]):]}" if best else iri
 
 
-def ui_page() -> str:
+def ui_page(browse: bool = False) -> str:
     import json
 
     from .namespaces import PREFIXES
@@ -621,7 +704,7 @@ header a{{color:#cdf}}</style>
 </head>
 <body>
 <header><strong>pactgraph</strong> — SPARQL endpoint at <code id="endpoint"></code> (read-only) ·
-<a href="/id/place/jp">an example resource</a></header>
+<a href="/id/place/jp">an example resource</a>{' · <a href="/index.html">browse the graph</a>' if browse else ''}</header>
 <div id="yasgui"></div>
 <script>
   // Everything comes from this server: switch off YASQE's autocompleters that fetch from
@@ -657,7 +740,7 @@ def run(project, args) -> int:
     backend = Backend(find_oxigraph(args.oxigraph), dataset, args.timeout, log=say)
     try:
         front = Front((args.host, args.port), backend, timeout=args.timeout, max_results=args.max_results,
-                      site=site, quiet=args.quiet)
+                      site=site, downloads=project.dist_dir if args.site is None else None, quiet=args.quiet)
     except OSError as err:
         raise InputError(f"cannot listen on {args.host}:{args.port}: {err.strerror or err} (try --port)") from None
     stop = threading.Event()

@@ -231,6 +231,23 @@ class Check:
     dedup_store: bool = False  # run on a copy without duplicate triples (the query counts rows)
 
 
+@dataclass
+class Focus:
+    """The focus nodes of a shape in one context, in the forms the checks use.
+
+    `flat(var)`: a group binding `var` to every focus node, possibly more than once (the UNION of the
+    targets: a node typed with two target classes comes twice). `member(var)`: a boolean expression
+    true when the node in `var` is a focus node, or None when enumerating is cheaper (sh:targetNode
+    only) or membership is not known (the value nodes of a property shape).
+    """
+
+    flat: Callable[[str], str]
+    member: Callable[[str], str] | None = None
+
+    def distinct(self, var: str) -> str:
+        return f"{{ SELECT DISTINCT {var} WHERE {{ {self.flat(var)} }} }}"
+
+
 #: value-type components: one result per failing value node, with the value node as sh:value
 VALUE_COMPONENTS = {
     "class": "ClassConstraintComponent", "datatype": "DatatypeConstraintComponent",
@@ -372,6 +389,20 @@ def path_text(sg: ShapesGraph, path) -> str:
     raise Unsupported("an unknown kind of property path")
 
 
+def path_bounded(sg: ShapesGraph, path) -> bool:
+    """True for a path without * + ? (it never relates a node to itself for nothing, so the triples
+    it follows can be scanned from the data side)."""
+    if isinstance(path, ox.NamedNode):
+        return True
+    if sg.value(path, RDF_FIRST) is not None:
+        return all(path_bounded(sg, m) for m in sg.items(path))
+    if sg.value(path, sh("inversePath")) is not None:
+        return path_bounded(sg, sg.value(path, sh("inversePath")))
+    if sg.value(path, sh("alternativePath")) is not None:
+        return all(path_bounded(sg, m) for m in sg.items(sg.value(path, sh("alternativePath"))))
+    return False
+
+
 # ---------------------------------------------------------------------------------------------------
 # The compiler
 # ---------------------------------------------------------------------------------------------------
@@ -425,27 +456,44 @@ class Compiler:
             raise Unsupported("sh:target (SHACL-AF custom targets)")
         return out
 
-    def target_pattern(self, shape, var: str) -> str:
-        """A group binding `var` to each focus node of the shape, once."""
+    def focus_of(self, shape) -> "Focus":
+        """The focus nodes of a targeted shape, in the three forms the checks use."""
         targets = self.targets(shape)
-        branches = []
-        if targets["targetNode"]:
-            branches.append(f"VALUES {var} {{ {' '.join(term_text(n) for n in targets['targetNode'])} }}")
-        if targets["targetClass"]:
-            if any(not isinstance(c, ox.NamedNode) for c in targets["targetClass"]):
-                raise Unsupported("sh:targetClass that is not an IRI")
-            subs = sorted({s.value for c in targets["targetClass"] for s in self.subclasses(c)})
-            c = self.var("c")
-            branches.append(f"{var} <{RDF_TYPE.value}> {c} . VALUES {c} {{ {' '.join(f'<{s}>' for s in subs)} }}")
-        for kind, fmt in (("targetSubjectsOf", "{var} {p} {o}"), ("targetObjectsOf", "{o} {p} {var}")):
-            for p in targets[kind]:
-                if not isinstance(p, ox.NamedNode):
-                    raise Unsupported(f"sh:{kind} that is not an IRI")
-                branches.append(fmt.format(var=var, p=term_text(p), o=self.var("t")))
-        if not branches:
+        if any(not isinstance(c, ox.NamedNode) for c in targets["targetClass"]):
+            raise Unsupported("sh:targetClass that is not an IRI")
+        for kind in ("targetSubjectsOf", "targetObjectsOf"):
+            if any(not isinstance(p, ox.NamedNode) for p in targets[kind]):
+                raise Unsupported(f"sh:{kind} that is not an IRI")
+        if not any(targets.values()):
             raise Unsupported("a shape without targets")
-        body = " UNION ".join(f"{{ {b} }}" for b in branches)
-        return f"{{ SELECT DISTINCT {var} WHERE {{ {body} }} }}"
+        nodes = [term_text(n) for n in targets["targetNode"]]
+        classes = sorted({s.value for c in targets["targetClass"] for s in self.subclasses(c)})
+
+        def flat(var: str) -> str:
+            branches = []
+            if nodes:
+                branches.append(f"VALUES {var} {{ {' '.join(nodes)} }}")
+            if classes:
+                c = self.var("c")
+                branches.append(f"{var} <{RDF_TYPE.value}> {c} . VALUES {c} {{ {' '.join(f'<{x}>' for x in classes)} }}")
+            for p in targets["targetSubjectsOf"]:
+                branches.append(f"{var} {term_text(p)} {self.var('t')}")
+            for p in targets["targetObjectsOf"]:
+                branches.append(f"{self.var('t')} {term_text(p)} {var}")
+            return "{ " + " UNION ".join(f"{{ {b} }}" for b in branches) + " }"
+
+        def member(var: str) -> str:
+            tests = [f"sameTerm({var}, {n})" for n in nodes]
+            if classes:
+                c = self.var("c")
+                tests.append(f"EXISTS {{ {var} <{RDF_TYPE.value}> {c} . "
+                             f"FILTER({c} IN ({', '.join(f'<{x}>' for x in classes)})) }}")
+            tests += [f"EXISTS {{ {var} {term_text(p)} {self.var('t')} }}" for p in targets["targetSubjectsOf"]]
+            tests += [f"EXISTS {{ {self.var('t')} {term_text(p)} {var} }}" for p in targets["targetObjectsOf"]]
+            return "(" + " || ".join(tests) + ")"
+
+        only_nodes = not (classes or targets["targetSubjectsOf"] or targets["targetObjectsOf"])
+        return Focus(flat=flat, member=None if only_nodes else member)
 
     # --- one value node against one constraint ------------------------------------------------------
 
@@ -487,8 +535,8 @@ class Compiler:
             if not isinstance(param, ox.NamedNode):
                 raise Unsupported("sh:class that is not an IRI")
             t = self.var("t")
-            subs = " ".join(f"<{s.value}>" for s in self.subclasses(param))
-            return f"EXISTS {{ {v} <{RDF_TYPE.value}> {t} . VALUES {t} {{ {subs} }} }}"
+            subs = ", ".join(f"<{s.value}>" for s in self.subclasses(param))
+            return f"EXISTS {{ {v} <{RDF_TYPE.value}> {t} . FILTER({t} IN ({subs})) }}"
         if name == "datatype":
             return self.datatype_ok(param, v)
         if name == "nodeKind":
@@ -678,9 +726,9 @@ class Compiler:
 
     def compile_root(self, root) -> list[Check]:
         """Every check of a targeted shape: its own constraints and those of its property shapes."""
-        return self._compile(root, root, lambda var: self.target_pattern(root, var), ())
+        return self._compile(root, root, self.focus_of(root), ())
 
-    def _compile(self, root, shape, focus: Callable[[str], str], stack: tuple) -> list[Check]:
+    def _compile(self, root, shape, focus: Focus, stack: tuple) -> list[Check]:
         if shape in stack:
             raise Unsupported("recursive sh:property")
         stack = stack + (shape,)
@@ -692,20 +740,27 @@ class Compiler:
         prop = self.is_property_shape(shape)
         common = dict(root=root, shape=shape, messages=self.messages(shape), severity=self.severity(shape),
                       node_shape=not prop)
+        path = ptext = None
+        # Data side first: scan the triples of the path, test the value, then whether the subject is a
+        # focus node; else enumerate the focus nodes and follow the path from each.
+        data_first = False
         if prop:
             path, ptext = self.path_of(shape)
             common.update(path=path, path_text=ptext)
-            values = f"{focus('?this')} ?this {ptext} ?value ."
-        else:
-            ptext = None
-            values = f"{focus('?this')} BIND(?this AS ?value)"
+            data_first = focus.member is not None and path_bounded(sg, path)
         for name, comp in VALUE_COMPONENTS.items():
             for param in sg.objects(shape, sh(name)):
-                ok = self.value_ok(shape, name, param, "?value", stack)
-                q = f"SELECT DISTINCT ?this ?value WHERE {{ {values} FILTER(!COALESCE({ok}, false)) }}"
+                bad = f"!COALESCE({self.value_ok(shape, name, param, '?value', stack)}, false)"
+                if data_first:
+                    q = (f"SELECT DISTINCT ?this ?value WHERE {{ ?this {ptext} ?value . "
+                         f"FILTER({bad} && {focus.member('?this')}) }}")
+                elif prop:
+                    q = f"SELECT DISTINCT ?this ?value WHERE {{ {focus.distinct('?this')} ?this {ptext} ?value . FILTER({bad}) }}"
+                else:
+                    q = f"SELECT ?this ?value WHERE {{ {focus.distinct('?this')} BIND(?this AS ?value) FILTER({bad}) }}"
                 checks.append(Check(component=SH + comp, query=q, kind="value", **common))
         if prop:
-            checks += self._count_checks(shape, focus, ptext, common, stack)
+            checks += self._count_checks(shape, focus, ptext, data_first, common, stack)
             if self._true(shape, "closed"):
                 raise Unsupported("sh:closed on a property shape")
         else:
@@ -713,10 +768,10 @@ class Compiler:
                 if sg.objects(shape, sh(name)):
                     raise Unsupported(f"sh:{name} on a node shape")
             for hv in sg.objects(shape, sh("hasValue")):
-                q = f"SELECT DISTINCT ?this WHERE {{ {focus('?this')} FILTER(!sameTerm(?this, {term_text(hv)})) }}"
+                q = f"SELECT ?this WHERE {{ {focus.distinct('?this')} FILTER(!sameTerm(?this, {term_text(hv)})) }}"
                 checks.append(Check(component=SH + "HasValueConstraintComponent", query=q, kind="focus", **common))
             if self._true(shape, "closed"):
-                q = (f"SELECT DISTINCT ?this ?path ?value WHERE {{ {focus('?this')} ?this ?path ?value . "
+                q = (f"SELECT DISTINCT ?this ?path ?value WHERE {{ {focus.distinct('?this')} ?this ?path ?value . "
                      f"FILTER(?path NOT IN ({self._closed_allowed(shape)})) }}")
                 checks.append(Check(component=SH + "ClosedConstraintComponent", query=q, kind="closed", **common))
         for constraint in sg.objects(shape, sh("sparql")):
@@ -725,49 +780,76 @@ class Compiler:
                 checks.append(check)
         for child in sg.objects(shape, sh("property")):
             if prop:  # the focus nodes of a property shape's property shapes are its value nodes
-                def child_focus(var, focus=focus, ptext=ptext):
+                def flat(var, focus=focus, ptext=ptext):
                     outer = self.var("f")
-                    return f"{{ SELECT DISTINCT {var} WHERE {{ {focus(outer)} {outer} {ptext} {var} }} }}"
+                    return f"{{ {focus.flat(outer)} {outer} {ptext} {var} }}"
+                child_focus = Focus(flat=flat)
             else:
                 child_focus = focus
             checks += self._compile(root, child, child_focus, stack)
         return checks
 
-    def _count_checks(self, shape, focus, ptext, common, stack) -> list[Check]:
-        sg, checks, f = self.sg, [], focus("?this")
+    def _count_checks(self, shape, focus: Focus, p: str, data_first: bool, common, stack) -> list[Check]:
+        sg, checks = self.sg, []
+        flat, distinct, member = focus.flat("?this"), focus.distinct("?this"), focus.member
+
+        def add(component, query):
+            checks.append(Check(component=SH + component, query=query, kind="focus", **common))
+
         for mc in sg.objects(shape, sh("minCount")):
             n = _count(mc, "sh:minCount")
-            if n == 0:
-                continue
             if n == 1:
-                q = f"SELECT ?this WHERE {{ {f} FILTER NOT EXISTS {{ ?this {ptext} ?any }} }}"
-            else:
-                q = (f"SELECT ?this WHERE {{ {f} OPTIONAL {{ ?this {ptext} ?v }} }} "
-                     f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {n})")
-            checks.append(Check(component=SH + "MinCountConstraintComponent", query=q, kind="focus", **common))
+                add("MinCountConstraintComponent", f"SELECT DISTINCT ?this WHERE {{ {flat} FILTER NOT EXISTS {{ ?this {p} ?any }} }}")
+            elif n > 1:
+                add("MinCountConstraintComponent", f"SELECT ?this WHERE {{ {distinct} OPTIONAL {{ ?this {p} ?v }} }} "
+                                                   f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {n})")
         for mc in sg.objects(shape, sh("maxCount")):
             n = _count(mc, "sh:maxCount")
-            q = f"SELECT ?this WHERE {{ {f} ?this {ptext} ?v }} GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {n})"
-            checks.append(Check(component=SH + "MaxCountConstraintComponent", query=q, kind="focus", **common))
+            if data_first and n == 1:
+                q = (f"SELECT DISTINCT ?this WHERE {{ ?this {p} ?v1 . ?this {p} ?v2 . "
+                     f"FILTER(!sameTerm(?v1, ?v2) && {member('?this')}) }}")
+            elif data_first:
+                q = (f"SELECT ?this WHERE {{ ?this {p} ?v . FILTER({member('?this')}) }} "
+                     f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {n})")
+            else:
+                q = f"SELECT ?this WHERE {{ {distinct} ?this {p} ?v }} GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {n})"
+            add("MaxCountConstraintComponent", q)
         for ul in sg.objects(shape, sh("uniqueLang")):
             if not _boolean(ul, "sh:uniqueLang"):
                 raise Unsupported("sh:uniqueLang false (pyshacl treats it as a failing constraint)")
-            q = (f"SELECT ?this WHERE {{ {f} ?this {ptext} ?v . FILTER(isLiteral(?v) && LANG(?v) != \"\") "
-                 f"BIND(LCASE(LANG(?v)) AS ?lang) }} GROUP BY ?this ?lang HAVING (COUNT(DISTINCT ?v) > 1)")
-            checks.append(Check(component=SH + "UniqueLangConstraintComponent", query=q, kind="focus", **common))
+            same_lang = ("isLiteral(?a) && LANG(?a) != \"\" && !sameTerm(?a, ?b) && "
+                         "LCASE(LANG(?a)) = LCASE(LANG(?b))")
+            if data_first:
+                q = (f"SELECT DISTINCT ?this ?lang WHERE {{ ?this {p} ?a . ?this {p} ?b . "
+                     f"FILTER({same_lang} && {member('?this')}) BIND(LCASE(LANG(?a)) AS ?lang) }}")
+            else:
+                q = (f"SELECT DISTINCT ?this ?lang WHERE {{ {distinct} ?this {p} ?a . ?this {p} ?b . "
+                     f"FILTER({same_lang}) BIND(LCASE(LANG(?a)) AS ?lang) }}")
+            add("UniqueLangConstraintComponent", q)
         for hv in sg.objects(shape, sh("hasValue")):
-            q = f"SELECT ?this WHERE {{ {f} FILTER NOT EXISTS {{ ?this {ptext} {term_text(hv)} }} }}"
-            checks.append(Check(component=SH + "HasValueConstraintComponent", query=q, kind="focus", **common))
+            add("HasValueConstraintComponent", f"SELECT DISTINCT ?this WHERE {{ {flat} FILTER NOT EXISTS {{ ?this {p} {term_text(hv)} }} }}")
         for qshape in sg.objects(shape, sh("qualifiedValueShape")):
             self._check_qualified(shape)
-            ok = self.conforms(qshape, "?v", stack)
-            counted = (f"SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {f} "
-                       f"OPTIONAL {{ ?this {ptext} ?v . FILTER(COALESCE({ok}, false)) }} }} GROUP BY ?this")
-            for name, op, comp in (("qualifiedMaxCount", ">", "QualifiedMaxCountConstraintComponent"),
-                                   ("qualifiedMinCount", "<", "QualifiedMinCountConstraintComponent")):
-                for mc in sg.objects(shape, sh(name)):
-                    q = f"SELECT ?this WHERE {{ {{ {counted} }} FILTER(?n {op} {_count(mc, 'sh:' + name)}) }}"
-                    checks.append(Check(component=SH + comp, query=q, kind="focus", **common))
+            ok = f"COALESCE({self.conforms(qshape, '?v', stack)}, false)"
+            for mc in sg.objects(shape, sh("qualifiedMinCount")):
+                n = _count(mc, "sh:qualifiedMinCount")
+                if n == 1:
+                    q = f"SELECT DISTINCT ?this WHERE {{ {flat} FILTER NOT EXISTS {{ ?this {p} ?v . FILTER({ok}) }} }}"
+                elif n > 1:
+                    q = (f"SELECT ?this WHERE {{ {distinct} OPTIONAL {{ ?this {p} ?v . FILTER({ok}) }} }} "
+                         f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) < {n})")
+                else:
+                    continue
+                add("QualifiedMinCountConstraintComponent", q)
+            for mc in sg.objects(shape, sh("qualifiedMaxCount")):
+                n = _count(mc, "sh:qualifiedMaxCount")
+                if data_first:
+                    q = (f"SELECT ?this WHERE {{ ?this {p} ?v . FILTER({ok} && {member('?this')}) }} "
+                         f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {n})")
+                else:
+                    q = (f"SELECT ?this WHERE {{ {distinct} ?this {p} ?v . FILTER({ok}) }} "
+                         f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) > {n})")
+                add("QualifiedMaxCountConstraintComponent", q)
         return checks
 
     # --- SPARQL-based constraints --------------------------------------------------------------------
@@ -865,16 +947,25 @@ def _tokens(text: str) -> list[_Tok]:
             if m.lastgroup not in ("ws", "comment")]
 
 
-def rewrite_select(text: str, focus: Callable[[str], str], path: str | None, current_shape=None
-                   ) -> tuple[str, bool]:
+def rewrite_select(text: str, focus, path: str | None, current_shape=None) -> tuple[str, bool]:
     """The sh:select `text` turned into one query over every focus node.
 
-    The focus sub-select goes at the head of the outermost WHERE group, so `$this` is bound there and
-    every FILTER of that group (and every EXISTS in it) sees it. `?this` is added to the projection and
-    to GROUP BY. Where a join does not stand for pre-binding `$this` (an expression of a nested group,
-    a sub-select, LIMIT...) raises Unsupported. Returns the query and whether it must run on a graph
-    without duplicate triples (it counts or sums rows).
+    `$this` is bound by a join rather than pre-bound: the focus sub-select goes at the head of the WHERE
+    group, so every FILTER of that group (and every EXISTS in it) sees `$this` bound. `?this` is added to the projection and to
+    GROUP BY. Where a join does not stand for pre-binding `$this` (an expression of a nested group, a
+    sub-select, LIMIT, ...) raises Unsupported.
+
+    A `FILTER NOT EXISTS { P }` of the WHERE group whose group P is flat (triple patterns and filters on
+    their own variables) and shares with the rest of the query only variables the WHERE group surely
+    binds becomes `OPTIONAL { P BIND(true AS ?m) } FILTER(!BOUND(?m))`: the same solutions, but planned
+    as one anti-join instead of a pattern evaluated per solution without knowing what is bound (which
+    Oxigraph may plan as a scan of the whole pattern for every solution).
+
+    `focus` is a Focus, or a function var -> group pattern binding var to the focus nodes. Returns the
+    query and whether it must run on a graph without duplicate triples (it counts or sums rows).
     """
+    if not isinstance(focus, Focus):
+        focus = Focus(flat=focus)
     toks = _tokens(text)
     words = [t.word for t in toks]
     for bad in ("MINUS", "VALUES", "SERVICE"):
@@ -899,6 +990,8 @@ def rewrite_select(text: str, focus: Callable[[str], str], path: str | None, cur
         raise Unsupported("sh:select without a WHERE group")
     stack: list[dict] = []  # the open groups: their kind and the parenthesis depth inside them
     close_i = None
+    surely_bound: set[str] = set()  # variables of the triple patterns of the WHERE group itself
+    not_exists: list[tuple[int, int]] = []  # (index of FILTER, index of the closing brace)
     for i in range(open_i, len(toks)):
         t = toks[i]
         if t.text == "{":
@@ -906,9 +999,15 @@ def rewrite_select(text: str, focus: Callable[[str], str], path: str | None, cur
             kind = "where" if not stack else "group"
             if stack and before is not None and before.word in ("EXISTS", "OPTIONAL"):
                 kind = before.word.lower()
-            stack.append({"kind": kind, "parens": 0})
+            if len(stack) == 1 and stack[0]["parens"] == 0 and i >= 3 and \
+                    [x.word for x in toks[i - 3:i]] == ["FILTER", "NOT", "EXISTS"]:
+                stack.append({"kind": kind, "parens": 0, "not_exists_at": i - 3})
+            else:
+                stack.append({"kind": kind, "parens": 0})
         elif t.text == "}":
-            stack.pop()
+            group = stack.pop()
+            if "not_exists_at" in group:
+                not_exists.append((group["not_exists_at"], i))
             if not stack:
                 close_i = i
                 break
@@ -916,8 +1015,11 @@ def rewrite_select(text: str, focus: Callable[[str], str], path: str | None, cur
             stack[-1]["parens"] += 1
         elif t.text == ")":
             stack[-1]["parens"] -= 1
-        elif t.is_var("this"):
-            _check_this_use(stack)
+        elif t.kind == "var":
+            if len(stack) == 1 and stack[0]["parens"] == 0:
+                surely_bound.add(t.text[1:])
+            if t.is_var("this"):
+                _check_this_use(stack)
     if close_i is None:
         raise Unsupported("unbalanced braces in sh:select")
 
@@ -934,7 +1036,10 @@ def rewrite_select(text: str, focus: Callable[[str], str], path: str | None, cur
     if not star and not any(t.is_var("this") for t in proj):
         after = proj[0] if proj and proj[0].word in ("DISTINCT", "REDUCED") else toks[sel]
         edits.append((after.end, after.end, " ?this"))
-    edits.append((toks[open_i].end, toks[open_i].end, " " + focus("?this") + " "))
+    closing = []  # text appended at the end of the WHERE group
+    # The focus nodes first: a shape's targets are usually more selective than its query's first
+    # pattern (a FILTER testing membership at the end measured several times slower).
+    edits.append((toks[open_i].end, toks[open_i].end, " " + focus.distinct("?this") + " "))
     for t in toks[open_i + 1:]:
         if t.is_var("PATH"):
             if path is None:
@@ -942,6 +1047,17 @@ def rewrite_select(text: str, focus: Callable[[str], str], path: str | None, cur
             edits.append((t.start, t.end, path))
         elif t.is_var("currentShape"):
             edits.append((t.start, t.end, term_text(current_shape)))
+    surely_bound.add("this")
+    for n, (filter_i, end_i) in enumerate(not_exists):
+        inner = toks[filter_i + 4:end_i]
+        if not _decorrelatable(inner, toks[:filter_i] + toks[end_i + 1:], surely_bound):
+            continue
+        marker = f"?_pg_not_exists_{n}"
+        body = text[toks[filter_i + 3].end:toks[end_i].start]
+        edits.append((toks[filter_i].start, toks[end_i].end, ""))
+        closing.append(f"OPTIONAL {{ {body} BIND(true AS {marker}) }} FILTER(!BOUND({marker}))")
+    if closing:
+        edits.append((toks[close_i].start, toks[close_i].start, " " + " ".join(closing) + " "))
     if group_i is not None:
         by = tail[group_i + 1]
         keys = []
@@ -959,6 +1075,73 @@ def rewrite_select(text: str, focus: Callable[[str], str], path: str | None, cur
         pos = end
     out.append(text[pos:])
     return "".join(out), dedup
+
+
+def _decorrelatable(inner: list[_Tok], outside: list[_Tok], surely_bound: set[str]) -> bool:
+    """Should `FILTER NOT EXISTS { inner }` become an OPTIONAL anti-join?
+
+    Only a flat group (triple patterns, and filters on their own variables) that shares with the rest
+    of the query only variables the WHERE group surely binds (so the OPTIONAL binds nothing the rest
+    sees), made of two or more triple patterns joined by variables of their own (so that evaluated
+    alone it is a join, not a cross product). A single pattern stays an EXISTS: Oxigraph looks it up
+    with the bound variables.
+    """
+    depth, triple_vars, expr_vars = 0, set(), set()
+    statements: list[list[_Tok]] = [[]]
+    triples = 1
+    in_filter = False
+    for t in inner:
+        if t.text in "{}" or t.word in ("OPTIONAL", "UNION", "GRAPH", "MINUS", "EXISTS", "SELECT", "BIND",
+                                         "SERVICE", "VALUES") or t.text in ("[", "]"):
+            return False
+        if t.kind == "var" and t.text[1:] in ("PATH", "currentShape", "shapesGraph"):
+            return False
+        if t.word == "FILTER":
+            in_filter = True
+            continue
+        if t.text == "(":
+            depth += 1
+            continue
+        if t.text == ")":
+            depth -= 1
+            if depth == 0:
+                in_filter = False
+            continue
+        if depth or in_filter:
+            if t.kind == "var":
+                expr_vars.add(t.text[1:])
+            continue
+        if t.text == ".":
+            statements.append([])
+        elif t.text in (";", ","):
+            triples += 1
+            statements[-1].append(t)
+        else:
+            if t.kind == "var":
+                triple_vars.add(t.text[1:])
+            statements[-1].append(t)
+    statements = [st for st in statements if st]
+    triples += len(statements) - 1
+    if triples < 2 or not triple_vars or not expr_vars <= triple_vars:
+        return False
+    outside_vars = {t.text[1:] for t in outside if t.kind == "var"} | {"this"}
+    if not (triple_vars & outside_vars) <= surely_bound:
+        return False
+    # connected through variables that only the group binds
+    own = triple_vars - surely_bound
+    groups = [{t.text[1:] for t in st if t.kind == "var"} & own for st in statements]
+    if any(not g for g in groups):
+        return False
+    joined = set(groups[0])
+    rest = groups[1:]
+    while rest:
+        linked = [g for g in rest if g & joined]
+        if not linked:
+            return False
+        for g in linked:
+            joined |= g
+            rest.remove(g)
+    return True
 
 
 def _check_this_use(stack: list[dict]) -> None:

@@ -119,15 +119,40 @@ def bind_values(text: str, terms: dict[str, str]) -> str:
     `terms` maps a variable name (without '?') to the N-Triples form of its RDF term. Every element
     of the WHERE group, its FILTERs and EXISTS included, then sees the variables bound, as with
     Oxigraph's substitution; unlike a trailing VALUES clause, which is joined only after the group
-    has been evaluated. Any SPARQL 1.1 store runs the result.
+    has been evaluated. Each sub-SELECT that mentions a variable gets its own block too (a subquery
+    does not see the bindings of the group around it). Any SPARQL 1.1 store runs the result.
     """
     if not terms:
         return text
-    names = list(terms)
-    block = ("VALUES (" + " ".join("?" + n for n in names) + ") { ("
-             + " ".join(terms[n] for n in names) + ") }")
-    at = where_group_start(text)
-    return text[:at] + "\n  " + block + "\n" + text[at:]
+    code = blank_non_code(text)
+    inserts = [(where_group_start(text), list(terms))]
+    for m in re.finditer(r"\bSELECT\b", code, re.IGNORECASE):
+        if m.start() <= code.upper().find("SELECT"):
+            continue  # the query itself
+        brace = code.find("{", m.end())
+        if brace < 0:
+            continue
+        end = _matching_brace(code, brace)
+        used = [n for n in terms if re.search(r"[?$]" + re.escape(n) + r"\b", code[brace:end])]
+        if used:
+            inserts.append((brace + 1, used))
+    for at, names in sorted(inserts, reverse=True):
+        block = ("VALUES (" + " ".join("?" + n for n in names) + ") { ("
+                 + " ".join(terms[n] for n in names) + ") }")
+        text = text[:at] + "\n  " + block + "\n" + text[at:]
+    return text
+
+
+def _matching_brace(code: str, open_at: int) -> int:
+    depth = 0
+    for i in range(open_at, len(code)):
+        if code[i] == "{":
+            depth += 1
+        elif code[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return len(code)
 
 
 # -- equivalent rewritings for weaker engines ---------------------------------------------------

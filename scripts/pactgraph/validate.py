@@ -326,3 +326,70 @@ def _violation(r: shacl.Result, shapes: shacl.ShapesGraph, store, by_graph, root
         file=file,
         line=line,
     )
+
+
+# --- timing ------------------------------------------------------------------------------------------
+
+
+def time_engines(project, data_dir: Path | None = None, engines=ENGINES, repeat: int = 5, log=print) -> dict:
+    """Validate the same store `repeat` times with each engine, in this process; seconds per run.
+
+    The store is loaded once; each run includes everything validate_store does (for pyshacl: the copy
+    into rdflib, the shapes graph and both pyshacl runs; for oxigraph: compiling the shapes and every
+    query). Runs alternate between engines so that a change in machine load hits both alike.
+    """
+    import statistics
+    import time
+
+    from .sources import load_store, source_files
+
+    files = source_files(project, data_dir)
+    started = time.perf_counter()
+    store = load_store(files)
+    log(f"loaded {len(store)} quads from {len(files)} files in {time.perf_counter() - started:.2f} s")
+    times: dict[str, list[float]] = {e: [] for e in engines}
+    verdicts: dict[str, set] = {}
+    for i in range(repeat):
+        for engine in engines:
+            t = time.perf_counter()
+            report = validate_store(store, files, project.shapes_files(), project.ontology_shapes_files(),
+                                    project.root, engine=engine)
+            times[engine].append(time.perf_counter() - t)
+            verdicts[engine] = {(v.focus, v.path, v.value, v.shape) for v in report.violations}
+            log(f"run {i + 1} {engine}: {times[engine][-1]:.3f} s, conforms {report.conforms}, "
+                f"{len(report.violations)} result(s)")
+    summary = {e: {"median": statistics.median(ts), "min": min(ts), "max": max(ts), "runs": ts,
+                   "results": len(verdicts[e])} for e, ts in times.items()}
+    if len(verdicts) > 1:
+        first = next(iter(verdicts.values()))
+        summary["same_results"] = all(v == first for v in verdicts.values())
+    return summary
+
+
+def _main(argv: list[str] | None = None) -> int:
+    """python -m pactgraph.validate [--data DIR] [--engine E ...] [--repeat N]: time the engines."""
+    import argparse
+    import json
+
+    from .project import find_project
+
+    parser = argparse.ArgumentParser(prog="python -m pactgraph.validate", description=_main.__doc__)
+    parser.add_argument("--root", type=Path)
+    parser.add_argument("--data", type=Path)
+    parser.add_argument("--engine", nargs="+", choices=ENGINES, default=list(ENGINES))
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    project = find_project(args.root) if args.root else find_project()
+    summary = time_engines(project, args.data, args.engine, args.repeat)
+    for e in args.engine:
+        s = summary[e]
+        print(f"{e}: median {s['median']:.3f} s (min {s['min']:.3f}, max {s['max']:.3f}, {len(s['runs'])} runs), "
+              f"{s['results']} result(s)")
+    if "same_results" in summary:
+        print(f"same results: {summary['same_results']}")
+    print(json.dumps(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())
