@@ -204,7 +204,7 @@ def _run_pyshacl(quads, shapes: shacl.ShapesGraph) -> _Run:
 
 
 def _run_oxigraph(store: ox.Store, quads_for_fallback, shapes: shacl.ShapesGraph,
-                  graphs: list | None, workers: int = 1) -> _Run:
+                  graphs: list | None, workers: int | None = None) -> _Run:
     def fallback(names):
         _, results = validate_graph(to_rdflib(quads_for_fallback()), _rdflib_graph(shapes.triples), names)
         return _pyshacl_results(results)
@@ -244,7 +244,8 @@ def validate_store(store: ox.Store, files: list[SourceFile], shapes_paths: list[
         graph = ResultsGraph([t for run in runs for t in run.graph])
 
     by_graph = {f.graph: f for f in files}
-    violations = [_violation(r, run.shapes, store, by_graph, root) for run in runs for r in run.results]
+    lines = _Lines()
+    violations = [_violation(r, run.shapes, store, by_graph, root, lines) for run in runs for r in run.results]
     return Report(conforms=all(run.conforms for run in runs) and not violations, violations=violations,
                   graph=graph, engine=engine, fallbacks=[f for run in runs for f in run.fallbacks])
 
@@ -302,7 +303,51 @@ def path_display(shapes: shacl.ShapesGraph, path) -> str | None:
     return re.sub(r"<([^<>]*)>", lambda m: compact(m.group(1)), text)
 
 
-def _violation(r: shacl.Result, shapes: shacl.ShapesGraph, store, by_graph, root) -> Violation:
+class _Lines:
+    """Line numbers of focus nodes, each file read once (locate.line_of reads the file per call)."""
+
+    def __init__(self):
+        self.subjects: dict[Path, dict[str, int]] = {}
+
+    def line(self, path: Path, iri: str) -> int | None:
+        if path not in self.subjects:
+            self.subjects[path] = self._index(path)
+        found = self.subjects[path].get(iri)
+        return found if found is not None else line_of(path, iri)
+
+    @staticmethod
+    def _index(path: Path) -> dict[str, int]:
+        """IRI -> first line that starts with it (as <iri> or prefix:local), as line_of finds them."""
+        import re
+
+        prefix_decl = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z][\w.-]*)?:\s*<([^>]*)>", re.IGNORECASE)
+        token = re.compile(r"\s*(<[^>\s]*>|[A-Za-z][\w.-]*:[^\s;,()\[\]]*|:[^\s;,()\[\]]*)(?=[\s;,.)\]]|$)")
+        prefixes: dict[str, str] = {}
+        found: dict[str, int] = {}
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for number, line in enumerate(f, 1):
+                m = prefix_decl.match(line)
+                if m:
+                    prefixes[m.group(1) or ""] = m.group(2)
+                    continue
+                m = token.match(line)
+                if not m:
+                    continue
+                tok = m.group(1)
+                if tok.startswith("<"):
+                    iri = tok[1:-1]
+                else:
+                    pfx, _, local = tok.partition(":")
+                    if local.endswith("."):  # the statement's final dot
+                        local = local[:-1]
+                    if pfx not in prefixes:
+                        continue
+                    iri = prefixes[pfx] + local
+                found.setdefault(iri, number)
+        return found
+
+
+def _violation(r: shacl.Result, shapes: shacl.ShapesGraph, store, by_graph, root, lines=None) -> Violation:
     from .sources import relpath
 
     focus = r.focus
@@ -314,7 +359,8 @@ def _violation(r: shacl.Result, shapes: shacl.ShapesGraph, store, by_graph, root
         for graph in graphs:
             if graph in by_graph:
                 src = by_graph[graph]
-                file, line = relpath(src.path, root), line_of(src.path, focus.value)
+                file = relpath(src.path, root)
+                line = lines.line(src.path, focus.value) if lines else line_of(src.path, focus.value)
                 break
     return Violation(
         focus=term_display(focus) or "?",
@@ -343,23 +389,32 @@ def time_engines(project, data_dir: Path | None = None, engines=ENGINES, repeat:
 
     from .sources import load_store, source_files
 
+    import resource
+
+    def peak_mib() -> float:  # the process's peak resident set so far (Linux: KiB)
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
     files = source_files(project, data_dir)
     started = time.perf_counter()
     store = load_store(files)
-    log(f"loaded {len(store)} quads from {len(files)} files in {time.perf_counter() - started:.2f} s")
+    log(f"loaded {len(store)} quads from {len(files)} files in {time.perf_counter() - started:.2f} s "
+        f"(peak RSS {peak_mib():.0f} MiB)")
     times: dict[str, list[float]] = {e: [] for e in engines}
+    cpu: dict[str, list[float]] = {e: [] for e in engines}
     verdicts: dict[str, set] = {}
     for i in range(repeat):
         for engine in engines:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             report = validate_store(store, files, project.shapes_files(), project.ontology_shapes_files(),
                                     project.root, engine=engine)
             times[engine].append(time.perf_counter() - t)
+            cpu[engine].append(time.process_time() - c)
             verdicts[engine] = {(v.focus, v.path, v.value, v.shape) for v in report.violations}
-            log(f"run {i + 1} {engine}: {times[engine][-1]:.3f} s, conforms {report.conforms}, "
-                f"{len(report.violations)} result(s)")
+            log(f"run {i + 1} {engine}: {times[engine][-1]:.3f} s ({cpu[engine][-1]:.3f} s CPU, all threads), "
+                f"conforms {report.conforms}, "
+                f"{len(report.violations)} result(s), peak RSS so far {peak_mib():.0f} MiB")
     summary = {e: {"median": statistics.median(ts), "min": min(ts), "max": max(ts), "runs": ts,
-                   "results": len(verdicts[e])} for e, ts in times.items()}
+                   "cpu_median": statistics.median(cpu[e]), "results": len(verdicts[e])} for e, ts in times.items()}
     if len(verdicts) > 1:
         first = next(iter(verdicts.values()))
         summary["same_results"] = all(v == first for v in verdicts.values())
@@ -383,8 +438,8 @@ def _main(argv: list[str] | None = None) -> int:
     summary = time_engines(project, args.data, args.engine, args.repeat)
     for e in args.engine:
         s = summary[e]
-        print(f"{e}: median {s['median']:.3f} s (min {s['min']:.3f}, max {s['max']:.3f}, {len(s['runs'])} runs), "
-              f"{s['results']} result(s)")
+        print(f"{e}: median {s['median']:.3f} s (min {s['min']:.3f}, max {s['max']:.3f}, {len(s['runs'])} runs; "
+              f"median CPU {s['cpu_median']:.3f} s), {s['results']} result(s)")
     if "same_results" in summary:
         print(f"same results: {summary['same_results']}")
     print(json.dumps(summary))
