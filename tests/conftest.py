@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import subprocess
 import sys
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
@@ -51,8 +53,11 @@ def project() -> Project:
 def built(tmp_path_factory) -> Path:
     """A copy of the project, built once for the whole session (read-only for tests)."""
     root = copy_project(tmp_path_factory.mktemp("built"))
-    result = run_cli("build", root=root)
-    assert result.code == 0, result.err
+    # In a fresh process, as a user runs it: nothing imported by earlier tests can leak into dist/.
+    proc = subprocess.run([sys.executable, "-m", "pactgraph.cli", "--root", str(root), "build"],
+                          capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT / "scripts")})
+    assert proc.returncode == 0, proc.stderr
     return root
 
 

@@ -70,6 +70,8 @@ def add_arguments(parser) -> None:
     parser.add_argument("--validate-timeout", type=float, default=3600, metavar="SECONDS",
                         help="stop the reference (pyshacl) validation after this long (default 3600)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
+    parser.add_argument("--after", type=Path, metavar="FILE",
+                        help="the JSON of an earlier, smaller bench: what timed out there is not rerun (reported as a timeout)")
     parser.add_argument("--work", type=Path, metavar="DIR", help="generate into DIR and keep it (default: a temporary folder)")
     parser.add_argument("--detail", action="store_true", help="print every query and export format, not only the stages")
 
@@ -114,6 +116,15 @@ def run(project, args) -> int:
     }
     ok = True
     late: dict[str, set] = {"pactgraph": set(), "reference": set()}  # timed out at a smaller scale: not rerun
+    if args.after:
+        try:
+            earlier = json.loads(args.after.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as err:
+            raise InputError(f"cannot read --after {args.after}: {err}") from None
+        for scale in earlier.get("scales", []):
+            for side in late:
+                late[side] |= _timed_out_keys(scale, side)
+        results["settings"]["after"] = {"file": str(args.after), "not_rerun": {k: sorted(v) for k, v in late.items()}}
     try:
         jobs = [(None, args.data)] if args.data else [(n, work / f"world-{n}") for n in scales]
         for n, data in jobs:
@@ -159,6 +170,15 @@ def run(project, args) -> int:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         print(f"wrote {args.json}")
     return 0 if ok else EXIT_CHECKS_FAILED
+
+
+def _timed_out_keys(scale: dict, side: str) -> set[str]:
+    """What timed out for one pipeline in a scale of a bench JSON."""
+    keys = {f"{stage}/{name}" for stage in ("queries", "checks") for name, row in scale.get(stage, {}).items()
+            if (row.get(side) or {}).get("timed_out")}
+    if ((scale.get("stages", {}).get("validate") or {}).get(side) or {}).get("timed_out"):
+        keys.add("validate")
+    return keys
 
 
 def _timed_out(record: dict) -> set[str]:

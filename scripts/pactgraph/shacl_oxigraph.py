@@ -536,7 +536,7 @@ class Compiler:
             if not isinstance(param, ox.NamedNode):
                 raise Unsupported("sh:class that is not an IRI")
             t = self.var("t")
-            subs = ", ".join(f"<{s.value}>" for s in self.subclasses(param))
+            subs = ", ".join(f"<{s}>" for s in sorted({c.value for c in self.subclasses(param)}))
             return f"EXISTS {{ {v} <{RDF_TYPE.value}> {t} . FILTER({t} IN ({subs})) }}"
         if name == "datatype":
             return self.datatype_ok(param, v)
@@ -573,10 +573,11 @@ class Compiler:
                 return f"(isLiteral({v}) && LANG({v}) != \"\")"
             if not langs:
                 return "false"
-            ls = ", ".join(_quote(x) for x in langs)
-            lang = f"LCASE(LANG({v}))"
-            first = f"IF(CONTAINS({lang}, \"-\"), STRBEFORE({lang}, \"-\"), {lang})"
-            return f"(isLiteral({v}) && LANG({v}) != \"\" && ({lang} IN ({ls}) || {first} IN ({ls})))"
+            # pyshacl: the tag, or its first subtag, equals a range (case-insensitively). For a range
+            # without "-" that is langMatches; a range with "-" matches only the whole tag.
+            tests = [f"langMatches(LANG({v}), {_quote(x)})" if "-" not in x else f"LCASE(LANG({v})) = {_quote(x)}"
+                     for x in langs]
+            return f"(isLiteral({v}) && LANG({v}) != \"\" && ({' || '.join(tests)}))"
         if name == "in":
             members = sg.items(param)
             if not members:
@@ -1189,7 +1190,7 @@ class Validator:
                 if s not in seen:
                     seen.add(s)
                     roots.append(s)
-        for t in {RDFS_CLASS, *self.sg.subjects(RDFS_SUBCLASS_OF, RDFS_CLASS)}:
+        for t in sorted({RDFS_CLASS, *self.sg.subjects(RDFS_SUBCLASS_OF, RDFS_CLASS)}, key=str):
             for s in self.sg.subjects(RDF_TYPE, t):
                 shapey = any(p.value.startswith(SH) for p in self.sg.predicates(s)) or any(
                     o in (sh("NodeShape"), sh("PropertyShape")) for o in self.sg.objects(s, RDF_TYPE))
