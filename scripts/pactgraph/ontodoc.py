@@ -22,7 +22,7 @@ from html import escape
 import pyoxigraph as ox
 
 from .export import canonical_quads
-from .namespaces import OWL, PG, PGGRAPH, PREFIXES, RDF, RDFS, SKOS
+from .namespaces import ONTOLOGY, OWL, PG, PGGRAPH, PREFIXES, RDF, RDFS, SKOS
 from .version import RELEASE_DATE, VERSION
 
 ONTOLOGY_GRAPHS = PGGRAPH + "ontology/"
@@ -34,6 +34,10 @@ def ontology_triples(quads) -> list[ox.Triple]:
     onto = [q for q in quads
             if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value.startswith(ONTOLOGY_GRAPHS)]
     return sorted({ox.Triple(q.subject, q.predicate, q.object) for q in canonical_quads(onto)}, key=str)
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+OWL_ONTOLOGY = "http://www.w3.org/2002/07/owl#Ontology"
 
 
 def _pylode_html(triples: list[ox.Triple]) -> str:
@@ -52,6 +56,11 @@ def _pylode_html(triples: list[ox.Triple]) -> str:
     graph = rdflib.Graph(bind_namespaces="core")
     for prefix, ns in PREFIXES.items():
         graph.bind(prefix, ns, override=True)
+    # pyLODE documents one owl:Ontology and picks the first it meets, which depends on process state;
+    # give it only the main ontology's header (the alignments' term triples stay).
+    headers = {t.subject for t in triples if t.predicate.value == RDF_TYPE and t.object.value == OWL_ONTOLOGY
+               and t.subject.value != ONTOLOGY}
+    triples = [t for t in triples if t.subject not in headers]
     graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
     quiet = logging.getLogger()
     level = quiet.level
