@@ -138,3 +138,18 @@ def test_installed_command_runs_and_query_does_not_load_validator(built):
                           env={"PYTHONPATH": env_path, "PATH": "/usr/bin:/bin"})
     assert proc.returncode == 0, proc.stderr
     assert "Kishida" in proc.stdout
+
+
+def test_build_no_pages_writes_exports_but_no_site(built, tmp_path):
+    """`--no-pages` (for large datasets) skips the per-resource site, nothing else."""
+    out = tmp_path / "dist"
+    r = run_cli("build", "--no-pages", "--quiet", "--out", str(out), root=built)
+    assert r.code == 0, r.err
+    assert not (out / "site").exists()
+    for name in EXPORTS + ("context.jsonld", "void.ttl", "ontology/index.html", "build-report.json"):
+        assert (out / name).stat().st_size > 0, name
+    report = json.loads((out / "build-report.json").read_text())
+    assert report["resource_page_files"] == 0 and report["conforms"] is True
+    # the exports are the same bytes as those of a build with pages
+    for name in EXPORTS:
+        assert (out / name).read_bytes() == (built / "dist" / name).read_bytes(), name

@@ -223,6 +223,34 @@ def test_select_is_rewritten_for_all_focus_nodes():
     assert dedup  # counting rows: run on a graph without duplicate triples
 
 
+def test_type_path_becomes_a_values_join_with_the_same_rows():
+    """`?x rdf:type/rdfs:subClassOf* C` in the WHERE group becomes `?x rdf:type ?c` + VALUES of C's
+    subclasses; not inside EXISTS, not before `,`, not when a subclass is a blank node."""
+    store = ox.Store()
+    store.add_graph(ox.NamedNode("urn:g"))
+    data = """<urn:C2> <http://www.w3.org/2000/01/rdf-schema#subClassOf> <urn:C> .
+        <urn:a> a <urn:C> ; <urn:p> <urn:x> .  <urn:b> a <urn:C2> , <urn:C> ; <urn:p> <urn:x> .
+        <urn:c> a <urn:D> ; <urn:p> <urn:x> .  <urn:t> <urn:p> <urn:x> ."""
+    store.load(data.encode(), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode("urn:g"))
+    prefixes = {"rdf": shacl.RDF, "rdfs": shacl.RDFS}
+    select = ("SELECT $this ?value WHERE { $this <urn:p> ?o . ?value rdf:type/rdfs:subClassOf* <urn:C> ; "
+              "<urn:p> ?o . FILTER NOT EXISTS { ?value a/rdfs:subClassOf* <urn:D> } }")
+    focus = shacl.Focus(flat=lambda var: f"{{ VALUES {var} {{ <urn:t> }} }}")
+    closure = {"urn:C": ["urn:C", "urn:C2"], "urn:D": ["urn:D"]}
+    plain, _ = shacl.rewrite_select(select, focus, None)
+    fast, _ = shacl.rewrite_select(select, focus, None, None, prefixes, closure.get)
+    assert "VALUES ?_pg_class_0 { <urn:C> <urn:C2> }" in fast and "a/rdfs:subClassOf* <urn:D>" in fast
+    args = {"use_default_graph_as_union": True}
+    rows = [sorted(tuple(r) for r in store.query("PREFIX rdf: <%s>\nPREFIX rdfs: <%s>\n%s" % (shacl.RDF, shacl.RDFS, q),
+                                                  **args)) for q in (plain, fast)]
+    assert rows[0] == rows[1] and len(rows[0]) == 3  # <urn:b> twice: once per type, as the path gives
+    unchanged, _ = shacl.rewrite_select(select, focus, None, None, prefixes, lambda iri: None)
+    assert unchanged == plain  # a blank-node subclass: the path stays
+    listed = "SELECT $this WHERE { $this rdf:type/rdfs:subClassOf* <urn:C> , <urn:D> }"
+    assert shacl.rewrite_select(listed, focus, None, None, prefixes, closure.get) == \
+        shacl.rewrite_select(listed, focus, None)
+
+
 @pytest.mark.parametrize("select", [
     "SELECT $this WHERE { { ?s ?p ?o . FILTER(?o = $this) } UNION { ?s ?p ?o } }",  # expression in a nested group
     "SELECT $this WHERE { ?s ?p ?o . FILTER EXISTS { ?a ?b ?c { FILTER(?c = $this) } } }",

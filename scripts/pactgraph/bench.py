@@ -69,6 +69,9 @@ def add_arguments(parser) -> None:
                         help="stop a query (either pipeline) after this long and report the time as a lower bound (default 600)")
     parser.add_argument("--validate-timeout", type=float, default=3600, metavar="SECONDS",
                         help="stop the reference (pyshacl) validation after this long (default 3600)")
+    parser.add_argument("--reference-memory", type=float, default=8, metavar="GIB",
+                        help="address-space limit of the reference process; a stage or query that needs more "
+                             "fails with MemoryError and is reported as such (default 8 GiB)")
     parser.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
     parser.add_argument("--after", type=Path, metavar="FILE",
                         help="the JSON of an earlier, smaller bench: what timed out there is not rerun (reported as a timeout)")
@@ -85,7 +88,7 @@ def run(project, args) -> int:
     import shutil
     import tempfile
 
-    from .errors import EXIT_CHECKS_FAILED, InputError
+    from .errors import EXIT_CHECKS_FAILED, InputError, PactgraphError
     from .generate import generate, parse_count
 
     try:
@@ -109,22 +112,25 @@ def run(project, args) -> int:
         "settings": {"seed": args.seed, "faults_per_kind": args.faults, "repeat": args.repeat,
                      "repeat_large": args.repeat_large, "reference_repeat": args.reference_repeat,
                      "reference_max": ref_max, "timeout_seconds": args.timeout,
-                     "validate_timeout_seconds": args.validate_timeout},
+                     "validate_timeout_seconds": args.validate_timeout,
+                     "reference_memory_limit_gib": args.reference_memory},
         "memory_note": "peak_rss_mib: largest resident set of the (fresh) process during the stage, "
                        "including the interpreter, libraries and data kept from earlier stages",
         "scales": [],
     }
     ok = True
-    late: dict[str, set] = {"pactgraph": set(), "reference": set()}  # timed out at a smaller scale: not rerun
+    # what timed out or ran out of memory at a smaller scale is not rerun: key -> "timeout" or the error
+    late: dict[str, dict] = {"pactgraph": {}, "reference": {}}
     if args.after:
         try:
             earlier = json.loads(args.after.read_text(encoding="utf-8"))
         except (OSError, ValueError) as err:
             raise InputError(f"cannot read --after {args.after}: {err}") from None
-        for scale in earlier.get("scales", []):
-            for side in late:
-                late[side] |= _timed_out_keys(scale, side)
-        results["settings"]["after"] = {"file": str(args.after), "not_rerun": {k: sorted(v) for k, v in late.items()}}
+        for side in late:  # what that bench itself carried over, then what failed in it
+            late[side].update(earlier.get("settings", {}).get("after", {}).get("not_rerun", {}).get(side, {}))
+            for scale in earlier.get("scales", []):
+                late[side].update(_failed_keys(scale, side))
+        results["settings"]["after"] = {"file": str(args.after), "not_rerun": late}
     try:
         jobs = [(None, args.data)] if args.data else [(n, work / f"world-{n}") for n in scales]
         for n, data in jobs:
@@ -155,38 +161,58 @@ def run(project, args) -> int:
             else:
                 for i in range(args.reference_repeat):
                     log(f"bench: {_size(size)}: reference pipeline (rdflib + pyshacl), run {i + 1}/{args.reference_repeat}")
-                    ref_runs.append(_child(project, "reference", data, args, late["reference"]))
+                    try:
+                        ref_runs.append(_child(project, "reference", data, args, late["reference"]))
+                    except PactgraphError as err:  # e.g. killed, or out of memory while parsing
+                        skipped = f"failed: {str(err)[-300:]}"
+                        log(f"bench: {skipped}")
+                        break
             entry.update(_summarise(pg_runs, ref_runs, skipped, manifest))
             for side, runs_ in (("pactgraph", pg_runs), ("reference", ref_runs)):
-                late[side] |= {key for r in runs_ for key in _timed_out(r)}
+                for r in runs_:
+                    late[side].update(_failed(r))
             results["scales"].append(entry)
             print(_table(entry, args.detail), flush=True)
             ok = ok and entry["verdict"]["ok"]
+            if args.json:
+                _write_json(args.json, results)
     finally:
         if not args.work:
             shutil.rmtree(work, ignore_errors=True)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        _write_json(args.json, results)
         print(f"wrote {args.json}")
     return 0 if ok else EXIT_CHECKS_FAILED
 
 
-def _timed_out_keys(scale: dict, side: str) -> set[str]:
-    """What timed out for one pipeline in a scale of a bench JSON."""
-    keys = {f"{stage}/{name}" for stage in ("queries", "checks") for name, row in scale.get(stage, {}).items()
-            if (row.get(side) or {}).get("timed_out")}
-    if ((scale.get("stages", {}).get("validate") or {}).get(side) or {}).get("timed_out"):
-        keys.add("validate")
-    return keys
+def _write_json(path: Path, results: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
 
 
-def _timed_out(record: dict) -> set[str]:
-    keys = {f"{stage}/{name}" for stage in ("queries", "checks") for name, r in record[stage].items()
-            if r.get("timed_out")}
-    if record["stages"].get("validate", {}).get("timed_out"):
-        keys.add("validate")
-    return keys
+def _why(item: dict | None):
+    if not item:
+        return None
+    return "timeout" if item.get("timed_out") else item.get("error")
+
+
+def _failed_keys(scale: dict, side: str) -> dict[str, str]:
+    """What timed out or failed for one pipeline in a scale of a bench JSON: key -> reason."""
+    out = {f"{stage}/{name}": _why(row.get(side)) for stage in ("queries", "checks")
+           for name, row in scale.get(stage, {}).items() if _why(row.get(side))}
+    why = _why((scale.get("stages", {}).get("validate") or {}).get(side))
+    if why:
+        out["validate"] = why
+    return out
+
+
+def _failed(record: dict) -> dict[str, str]:
+    out = {f"{stage}/{name}": _why(r) for stage in ("queries", "checks") for name, r in record[stage].items()
+           if _why(r)}
+    why = _why(record["stages"].get("validate"))
+    if why:
+        out["validate"] = why
+    return out
 
 
 def _child(project, pipeline: str, data: Path, args, skip=()) -> dict:
@@ -200,8 +226,9 @@ def _child(project, pipeline: str, data: Path, args, skip=()) -> dict:
         result = Path(tmp) / "result.json"
         config = {"pipeline": pipeline, "root": str(project.root), "data": str(Path(data).resolve()),
                   "timeout": args.timeout, "validate_timeout": args.validate_timeout,
+                  "memory_limit_gib": args.reference_memory if pipeline == "reference" else None,
                   "out": str(Path(tmp) / "export"), "result": str(result),
-                  "skip": sorted(skip)}
+                  "skip": dict(skip)}
         env = dict(os.environ)
         package_parent = str(Path(__file__).resolve().parents[1])
         env["PYTHONPATH"] = package_parent + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -210,7 +237,11 @@ def _child(project, pipeline: str, data: Path, args, skip=()) -> dict:
         if proc.returncode != 0 or not result.is_file():
             tail = "\n".join(proc.stderr.strip().splitlines()[-15:])
             raise PactgraphError(f"the {pipeline} pipeline failed (exit {proc.returncode}):\n{tail}")
-        return json.loads(result.read_text(encoding="utf-8"))
+        record = json.loads(result.read_text(encoding="utf-8"))
+    if args.json:  # every run is kept as soon as it ends, so an interrupted bench loses little
+        with open(f"{args.json}.runs.jsonl", "a", encoding="utf-8") as log:
+            log.write(json.dumps({"data": str(data), "pipeline": pipeline, "record": record}) + "\n")
+    return record
 
 
 def _median_stage(runs: list[dict], name: str) -> dict | None:
@@ -578,9 +609,7 @@ def _norm(term: str | None) -> str:
 
 
 def _pactgraph_pipeline(cfg: dict, rec: _Recorder) -> dict:
-    import inspect
-
-    from . import export, jsonld, queries, sources, validate
+    from . import export, queries, sources, validate
     from .project import Project
 
     project = Project(Path(cfg["root"]))
@@ -593,61 +622,38 @@ def _pactgraph_pipeline(cfg: dict, rec: _Recorder) -> dict:
     out["info"]["quads"] = len(store)
     out["info"]["graphs"] = len(files)
 
-    kwargs = {}
-    if "engine" in inspect.signature(validate.validate_store).parameters:
-        kwargs["engine"] = "oxigraph"
-    out["info"]["engine"] = kwargs.get("engine", "pyshacl (validate.py has no engine parameter yet)")
+    out["info"]["engine"] = "oxigraph"
     with rec.stage("validate"):
         report = validate.validate_store(store, files, project.shapes_files(), project.ontology_shapes_files(),
-                                         project.root, **kwargs)
+                                         project.root, engine="oxigraph")
     out["verdict"] = {"conforms": bool(report.conforms),
                       "violations": sorted({(_norm(v.focus), _norm(v.shape)) for v in report.violations})}
     del report
 
-    # Each query runs in a process of its own (the store loaded there with sources.load_store, then only
-    # the query timed): Oxigraph cannot be interrupted mid-query, and at scale some queries run for hours,
-    # so a query that passes --timeout is killed and reported as a lower bound.
+    # Every canned query with its default parameters, then every QC check, in this process on the loaded
+    # store, on a thread per core as `pactgraph build` runs them (queries.parallel_map).
     found = queries.discover(project.queries_dir)
-    for stage, names in (("queries", list(found)),
-                         ("checks", [p.stem for p in queries.violation_checks(project.queries_dir)])):
-        with rec.stage(stage):
-            for name in names:
-                out[stage][name] = (_skipped(cfg) if f"{stage}/{name}" in cfg.get("skip", ()) else
-                                    _isolated_query(cfg, stage, name))
-        runs = out[stage].values()
-        record = rec.stages[stage]
-        record["wall_seconds"] = record["seconds"]  # includes loading the store once per query
-        record["seconds"] = sum(r["seconds"] for r in runs)
-        record["peak_rss_mib"] = max((r.get("peak_rss_mib", 0) for r in runs), default=0)
-        record["start_rss_mib"] = max((r.get("start_rss_mib", 0) for r in runs), default=0)
-        record["timed_out"] = any(r.get("timed_out") for r in runs)
-        record["isolated"] = True
+    jobs = {"queries": [(q.name, q.text, q.bindings()) for q in found.values()],
+            "checks": [(path.stem, path.read_text(encoding="utf-8"), None)
+                       for path in queries.violation_checks(project.queries_dir)]}
+    def timed(job) -> dict:
+        _, text, subs = job
+        t0 = time.perf_counter()
+        _, rows = queries.rows(queries.run(store, text, subs))
+        return {"seconds": time.perf_counter() - t0, "rows": len(rows)}
 
-    # export.write_all is timed as one stage; the time inside each serialiser is measured by wrapping
-    # the functions it calls (pyoxigraph.serialize per format, the JSON-LD steps, canonicalisation).
-    spent = out["export_formats"]
+    for stage, items in jobs.items():
+        with rec.stage(stage):  # on every core, as build.py runs them; per-query seconds then overlap
+            for (name, _, _), result in zip(items, queries.parallel_map(timed, items)):
+                out[stage][name] = result
 
-    def wrap(fn, key_of):
-        def timed(*a, **kw):
-            t0 = time.perf_counter()
-            try:
-                return fn(*a, **kw)
-            finally:
-                key = key_of(a, kw)
-                spent.setdefault(key, {"seconds": 0.0})["seconds"] += time.perf_counter() - t0
-        return timed
-
-    ox = export.ox
-    ox.serialize = wrap(ox.serialize, lambda a, kw: str(kw.get("format")))  # "Turtle", "N-Quads", ...
-    for name in ("build_context", "compact", "dumps"):
-        setattr(jsonld, name, wrap(getattr(jsonld, name), lambda a, kw: "JSON-LD"))
-    export.canonical_quads = wrap(export.canonical_quads, lambda a, kw: "canonicalise (RDFC-1.0, sort)")
-    export.union_triples = wrap(export.union_triples, lambda a, kw: "merge graphs (union, sort)")
+    # export.write_store reports the seconds of each step and format itself.
     target = Path(cfg["out"])
     target.mkdir(parents=True, exist_ok=True)
     with rec.stage("export"):
-        quads = list(store)
-        export.write_all(quads, target)
+        timings: dict = {}
+        export.write_store(store, target, timings)
+    out["export_formats"] = {k: {"seconds": v} for k, v in timings.items()}
     out["export_bytes"] = {p.name: p.stat().st_size for p in sorted(target.iterdir())}
     return out
 
@@ -703,14 +709,15 @@ def _reference_pipeline(cfg: dict, rec: _Recorder) -> dict:
 
     with rec.stage("validate") as record:
         if "validate" in cfg.get("skip", ()):
-            result, timed_out, error = None, True, None
-            record["skipped"] = "timed out at a smaller scale"
+            why = cfg["skip"]["validate"]
+            result, timed_out, error = None, why == "timeout", None if why == "timeout" else f"{why} (at a smaller scale)"
+            record["skipped"] = "timed out or failed at a smaller scale"
         else:
             result, _, timed_out, error = _timed(float(cfg["validate_timeout"]), validate)
         record["timed_out"] = timed_out
         if error:
             record["error"] = error
-    if record.get("skipped"):
+    if record.get("skipped") and timed_out:
         record["seconds"] = float(cfg["validate_timeout"])  # a lower bound, like a timeout
     out["verdict"] = None if result is None else {"conforms": result[0], "violations": sorted(result[1])}
 
@@ -721,7 +728,7 @@ def _reference_pipeline(cfg: dict, rec: _Recorder) -> dict:
     with rec.stage("queries"):
         for q in found.values():
             if f"queries/{q.name}" in cfg.get("skip", ()):
-                out["queries"][q.name] = _skipped(cfg)
+                out["queries"][q.name] = _skipped(cfg, f"queries/{q.name}")
                 continue
             bindings = {rdflib.Variable(v.value): _to_rdflib(t, rdflib) for v, t in q.bindings().items()}
             rows, seconds, timed_out, error = _timed(timeout, lambda: run_query(q.text, bindings))
@@ -732,7 +739,7 @@ def _reference_pipeline(cfg: dict, rec: _Recorder) -> dict:
     with rec.stage("checks"):
         for path in queries.violation_checks(project.queries_dir):
             if f"checks/{path.stem}" in cfg.get("skip", ()):
-                out["checks"][path.stem] = _skipped(cfg)
+                out["checks"][path.stem] = _skipped(cfg, f"checks/{path.stem}")
                 continue
             text = path.read_text(encoding="utf-8")
             rows, seconds, timed_out, error = _timed(timeout, lambda: run_query(text))
@@ -746,20 +753,24 @@ def _reference_pipeline(cfg: dict, rec: _Recorder) -> dict:
     spent = out["export_formats"]
 
     def write(name, key, fn):
-        t0 = time.perf_counter()
-        (target / name).write_bytes(fn())
-        spent[key] = {"seconds": time.perf_counter() - t0}
+        """Serialise one format (stopped at --timeout, or by the memory limit, and said so)."""
+        _, seconds, timed_out, error = _timed(timeout, lambda: (target / name).write_bytes(fn()))
+        spent[key] = _outcome(seconds, None, timed_out, error)
 
-    with rec.stage("export"):
+    with rec.stage("export") as record:
         write("pactgraph.nq", "N-Quads", lambda: ds.serialize(format="nquads", encoding="utf-8"))
         write("pactgraph.trig", "TriG", lambda: ds.serialize(format="trig", encoding="utf-8"))
-        t0 = time.perf_counter()
-        union = merged(f.graph for f in files)
-        spent["merge graphs (union)"] = {"seconds": time.perf_counter() - t0}
-        write("pactgraph.ttl", "Turtle", lambda: union.serialize(format="turtle", encoding="utf-8"))
-        write("pactgraph.nt", "N-Triples", lambda: union.serialize(format="nt", encoding="utf-8"))
-        write("pactgraph.rdf", "RDF/XML", lambda: union.serialize(format="xml", encoding="utf-8"))
-        write("pactgraph.jsonld", "JSON-LD", lambda: union.serialize(format="json-ld", encoding="utf-8"))
+        union, seconds, timed_out, error = _timed(timeout, lambda: merged(f.graph for f in files))
+        spent["merge graphs (union)"] = _outcome(seconds, None, timed_out, error)
+        if union is not None:
+            write("pactgraph.ttl", "Turtle", lambda: union.serialize(format="turtle", encoding="utf-8"))
+            write("pactgraph.nt", "N-Triples", lambda: union.serialize(format="nt", encoding="utf-8"))
+            write("pactgraph.rdf", "RDF/XML", lambda: union.serialize(format="xml", encoding="utf-8"))
+            write("pactgraph.jsonld", "JSON-LD", lambda: union.serialize(format="json-ld", encoding="utf-8"))
+        record["timed_out"] = any(v.get("timed_out") for v in spent.values())
+        errors = [f"{k}: {v['error']}" for k, v in spent.items() if v.get("error")]
+        if errors:
+            record["error"] = "; ".join(errors)[:300]
     out["export_bytes"] = {p.name: p.stat().st_size for p in sorted(target.iterdir())}
     return out
 
@@ -805,75 +816,20 @@ def _shacl_results(results, shapes, rdflib, RDF, SH) -> set[tuple[str, str]]:
     return found
 
 
-def _skipped(cfg: dict) -> dict:
-    return {"seconds": float(cfg["timeout"]), "timed_out": True, "skipped": "timed out at a smaller scale"}
-
-
-def _isolated_query(cfg: dict, stage: str, name: str) -> dict:
-    """Run one canned query (or QC check) of the pactgraph pipeline in a fresh process, killed at the timeout."""
-    import subprocess
-    import tempfile
-
-    with tempfile.TemporaryDirectory(prefix="pactgraph-bench-query-") as tmp:
-        result = Path(tmp) / "result.json"
-        config = {**cfg, "pipeline": "query", "stage": stage, "query": name, "result": str(result)}
-        proc = subprocess.Popen([sys.executable, "-m", "pactgraph.bench", json.dumps(config)],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        try:
-            _, err = proc.communicate(timeout=float(cfg["timeout"]) + _load_allowance(cfg))
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.communicate()
-            return {"seconds": float(cfg["timeout"]), "timed_out": True}
-        if result.is_file():
-            out = json.loads(result.read_text(encoding="utf-8"))
-            if out.get("timed_out"):
-                out["seconds"] = float(cfg["timeout"])
-            return out
-        return {"seconds": 0.0, "error": (err or "").strip().splitlines()[-1:] or f"exit {proc.returncode}"}
-
-
-def _load_allowance(cfg: dict) -> float:
-    """Seconds to allow for loading the store before the query's own timeout starts (about 10 s per 1M)."""
-    size = sum(p.stat().st_size for p in Path(cfg["data"]).glob("*.ttl"))
-    return 30 + size / 5e6
-
-
-def _query_main(cfg: dict) -> int:
-    """Grandchild: load the store, then time one query with the peak RSS reset just before it."""
-    import threading
-
-    from . import queries, sources
-    from .project import Project
-
-    project = Project(Path(cfg["root"]))
-    store = sources.load_store(sources.source_files(project, Path(cfg["data"])))
-    if cfg["stage"] == "queries":
-        q = queries.discover(project.queries_dir)[cfg["query"]]
-        text, subs = q.text, q.bindings()
-    else:
-        text, subs = (project.queries_dir / "checks" / f"{cfg['query']}.rq").read_text(encoding="utf-8"), None
-    result = Path(cfg["result"])
-    timer = threading.Timer(float(cfg["timeout"]), lambda: (result.write_text(json.dumps(
-        {"seconds": float(cfg["timeout"]), "timed_out": True})), os._exit(0)))
-    timer.daemon = True
-    reset = _reset_peak()
-    start = _status()
-    timer.start()
-    t0 = time.perf_counter()
-    _, rows = queries.rows(queries.run(store, text, subs))
-    seconds = time.perf_counter() - t0
-    timer.cancel()
-    end = _status()
-    result.write_text(json.dumps({"seconds": seconds, "rows": len(rows), "start_rss_mib": start["VmRSS"] / 1024,
-                                  "peak_rss_mib": (end["VmHWM"] if reset else _maxrss()) / 1024}))
-    return 0
+def _skipped(cfg: dict, key: str) -> dict:
+    why = cfg["skip"][key]
+    if why == "timeout":
+        return {"seconds": float(cfg["timeout"]), "timed_out": True, "skipped": "timed out at a smaller scale"}
+    return {"seconds": 0.0, "error": f"{why} (at a smaller scale; not rerun)", "skipped": "failed at a smaller scale"}
 
 
 def _child_main(argv: list[str]) -> int:
     cfg = json.loads(argv[0])
-    if cfg["pipeline"] == "query":
-        return _query_main(cfg)
+    if cfg.get("memory_limit_gib"):
+        import resource
+
+        limit = int(cfg["memory_limit_gib"] * 2**30)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     rec = _Recorder()
     pipeline = _pactgraph_pipeline if cfg["pipeline"] == "pactgraph" else _reference_pipeline
     out = pipeline(cfg, rec)

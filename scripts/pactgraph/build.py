@@ -44,8 +44,8 @@ def check_queries(store: ox.Store, queries_dir: Path) -> tuple[int, int, list[st
     """Run every canned query against its expected results; returns (queries, cases, failures)."""
     found = queries.discover(queries_dir)
     failures, cases = [], 0
-    for q in found.values():
-        for r in queries.check(store, q):
+    for results in queries.parallel_map(lambda q: queries.check(store, q), found.values()):
+        for r in results:
             cases += 1
             if not r.ok:
                 failures.append(f"query {r.query} case {r.case}: {r.detail}")
@@ -55,15 +55,18 @@ def check_queries(store: ox.Store, queries_dir: Path) -> tuple[int, int, list[st
 def run_qc(store: ox.Store, queries_dir: Path) -> tuple[int, list[str]]:
     """Run the `*-violation.rq` QC queries; any row they return is a failure."""
     paths = queries.violation_checks(queries_dir)
+
+    def rows_of(path: Path) -> list[dict]:
+        return queries.rows(queries.run(store, path.read_text(encoding="utf-8")))[1]
+
     failures = []
-    for path in paths:
-        _, got = queries.rows(queries.run(store, path.read_text(encoding="utf-8")))
+    for path, got in zip(paths, queries.parallel_map(rows_of, paths)):
         failures += [f"{path.name}: {row}" for row in got[:10]]
     return len(paths), failures
 
 
 def build(project, out_dir: Path | None = None, data_dir: Path | None = None, log=print,
-          engine: str = "oxigraph") -> BuildResult:
+          engine: str = "oxigraph", pages: bool = True) -> BuildResult:
     from .validate import validate_store  # pyshacl is loaded only by engine="pyshacl" (or a fallback)
 
     started = time.perf_counter()
@@ -83,28 +86,27 @@ def build(project, out_dir: Path | None = None, data_dir: Path | None = None, lo
     if problems:
         raise ChecksFailed("build failed; dist/ left unchanged:\n" + "\n".join(problems))
 
-    quads = list(store)
-    graphs = sorted({q.graph_name.value for q in quads})
+    counts = graph_sizes(store)
+    graphs = sorted(counts)
     tmp = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     try:
-        sizes = export.write_all(quads, tmp)
+        sizes = export.write_store(store, tmp)  # streams from the store: no Python object per quad
         from .publish import publish
 
-        sizes.update(publish(store, quads, tmp, project, log=log))
+        sizes.update(publish(store, None, tmp, project, log=log, pages=pages))
         shacl = ox.serialize(export.canonical_quads(_oxquads(report.graph)), format=ox.RdfFormat.N_QUADS)
         (tmp / "shacl-report.ttl").write_bytes(
             ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(shacl, format=ox.RdfFormat.N_QUADS)),
                          format=ox.RdfFormat.TURTLE, prefixes={"sh": "http://www.w3.org/ns/shacl#"}))
         for path in project.shapes_files():
             shutil.copyfile(path, tmp / path.name)
-        counts = {g: sum(1 for q in quads if q.graph_name.value == g) for g in graphs}
         build_report = {
             "version": VERSION,
             "release_date": RELEASE_DATE,
-            "triples": len(export.union_triples(quads)),
-            "quads": len(quads),
+            "triples": union_size(store),
+            "quads": len(store),
             "graphs": counts,
             "sources": [relpath(f.path, project.root) for f in files],
             "conforms": True,
@@ -123,6 +125,18 @@ def build(project, out_dir: Path | None = None, data_dir: Path | None = None, lo
         raise
     return BuildResult(build_report["triples"], len(graphs), True, n_queries, n_cases, n_qc,
                        time.perf_counter() - started, out_dir, sizes)
+
+
+def graph_sizes(store: ox.Store) -> dict[str, int]:
+    """Named graph IRI -> number of triples in it."""
+    found = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+    return {row["g"].value: int(row["n"].value) for row in found}
+
+
+def union_size(store: ox.Store) -> int:
+    """Triples in the merged graph: each distinct triple once, whatever graphs state it."""
+    found = store.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
+    return int(next(iter(found))["n"].value)
 
 
 def _oxquads(graph) -> list[ox.Quad]:

@@ -37,6 +37,8 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, help="output folder (default: dist/)")
     b.add_argument("--data", type=Path, help="data folder (default: data/)")
     b.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+    b.add_argument("--no-pages", dest="pages", action="store_false",
+                   help="write no site (a page per resource, index, pictures); for large datasets")
     b.add_argument("--engine", choices=("oxigraph", "pyshacl"), default="oxigraph",
                    help="SHACL engine: shapes compiled to SPARQL on Oxigraph (default) or the pyshacl reference")
 
@@ -93,7 +95,8 @@ def cmd_build(project, args) -> int:
     from .build import build
 
     log = (lambda *a: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
-    result = build(project, out_dir=args.out, data_dir=args.data, log=log, engine=args.engine)
+    result = build(project, out_dir=args.out, data_dir=args.data, log=log, engine=args.engine,
+                   pages=args.pages)
     if not args.quiet:
         print(result.summary())
     return EXIT_OK

@@ -36,8 +36,16 @@ DOWNLOADS = {
 }
 
 
-def publish(store, quads, folder, project, log=lambda msg: None) -> dict[str, int]:
-    """Write the publishing artefacts into `folder`; returns relative file name -> size in bytes."""
+def publish(store, quads, folder, project, log=lambda msg: None, *, pages: bool = True) -> dict[str, int]:
+    """Write the publishing artefacts into `folder`; returns relative file name -> size in bytes.
+
+    `quads` may be None: they are then read from the store, all of them only when `pages` is on.
+    Without `pages` (`pactgraph build --no-pages`) the descriptions and the ontology documentation are
+    written but no site (a page per resource, index, pictures): on a million-triple dataset the site is
+    some 450,000 files and most of the build time (docs/benchmarks.md).
+    """
+    from .ontodoc import ONTOLOGY_GRAPHS
+
     folder = Path(folder)
     sizes: dict[str, int] = {}
     timings = []
@@ -53,6 +61,12 @@ def publish(store, quads, folder, project, log=lambda msg: None) -> dict[str, in
     sizes.update(desc_sizes)
     lap("descriptions")
 
+    if quads is None:
+        if pages:
+            quads = list(store)
+        else:  # the ontology graphs are all ontodoc needs
+            quads = [q for g in store.named_graphs() if g.value.startswith(ONTOLOGY_GRAPHS)
+                     for q in store.quads_for_pattern(None, None, None, g)]
     html, anchors, tool = ontodoc.ontology_html(quads, log)
     (folder / "ontology").mkdir(exist_ok=True)
     data = html.encode("utf-8")
@@ -60,6 +74,9 @@ def publish(store, quads, folder, project, log=lambda msg: None) -> dict[str, in
     sizes[ontodoc.PAGE] = len(data)
     term_links = {iri: f"{ontodoc.PAGE}#{anchor}" for iri, anchor in anchors.items()}
     lap(f"ontology docs ({tool})")
+    if not pages:
+        log("published: " + "; ".join(timings) + "; no site (--no-pages)")
+        return sizes
 
     idx = gather(store)
     lap("gather")
@@ -69,7 +86,7 @@ def publish(store, quads, folder, project, log=lambda msg: None) -> dict[str, in
     downloads = {name: (folder / name).stat().st_size if (folder / name).is_file() else 0 for name in DOWNLOADS}
     site_sizes = site.write_site(idx, ctx, folder, term_links, downloads, DOWNLOADS)
     sizes.update(site_sizes)
-    pages = sum(1 for k in site_sizes if k.startswith("site/id/") and k.endswith(".html"))
-    lap(f"{pages} pages")
+    pages_written = sum(1 for k in site_sizes if k.startswith("site/id/") and k.endswith(".html"))
+    lap(f"{pages_written} pages")
     log("published: " + "; ".join(timings))
     return sizes
