@@ -153,3 +153,18 @@ def test_build_no_pages_writes_exports_but_no_site(built, tmp_path):
     # the exports are the same bytes as those of a build with pages
     for name in EXPORTS:
         assert (out / name).read_bytes() == (built / "dist" / name).read_bytes(), name
+
+
+def test_failing_query_check_exits_1_and_keeps_dist(scratch):
+    """The exports are written while the queries are checked; a failing check still publishes nothing
+    and leaves no temporary folder behind."""
+    assert run_cli("build", "--quiet", root=scratch).code == 0
+    before = _snapshot(scratch / "dist")
+    expected = scratch / "queries" / "territories.expected.json"
+    cases = json.loads(expected.read_text())
+    cases[0]["rows"] = cases[0]["rows"][1:] + [{"territory": "<https://w3id.org/pactgraph/id/place/zz>"}]
+    expected.write_text(json.dumps(cases))
+    result = run_cli("build", root=scratch)
+    assert result.code == 1 and "query territories case 0" in result.err, result.err
+    assert _snapshot(scratch / "dist") == before
+    assert sorted(p.name for p in scratch.iterdir() if p.name.startswith(".dist")) == []

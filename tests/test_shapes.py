@@ -26,6 +26,8 @@ import rdflib
 from rdflib.namespace import RDF, RDFS, SH
 from rdflib.plugins.parsers.notation3 import BadSyntax
 
+from pactgraph.validate import named_shape
+
 ROOT = Path(__file__).resolve().parents[1]
 SHAPES_FILE = ROOT / "ontology" / "shapes.ttl"
 ONTOLOGY_FILES = [ROOT / "ontology" / "pactgraph.ttl", ROOT / "ontology" / "alignments.ttl"]
@@ -60,17 +62,6 @@ def read_header(path: Path) -> dict[str, list[str]]:
             header.setdefault(m.group(1), []).append(m.group(2))
     return header
 
-
-def named_shape(shapes: rdflib.Graph, shape):
-    """The named shape a result belongs to: a blank-node property shape is named by its holder."""
-    seen = set()
-    while isinstance(shape, rdflib.BNode) and shape not in seen:
-        seen.add(shape)
-        parent = shapes.value(None, SH.property, shape) or shapes.value(None, SH.node, shape)
-        if parent is None:
-            break
-        shape = parent
-    return shape
 
 
 def validate(data: rdflib.Graph, shapes: rdflib.Graph, meta_shacl: bool = False):

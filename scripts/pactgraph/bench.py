@@ -3,10 +3,12 @@
 For each scale (default 10k, 100k and 1M triples) a world is generated (`pactgraph generate`, optionally
 with `--faults K`) and two pipelines run on it, each stage timed:
 
-* **pactgraph**: the project's own functions: `sources.load_store` (load), `validate.validate_store`
-  (validate; with `engine="oxigraph"` when validate.py offers that parameter), `queries.run` on every
-  canned query with its default parameters (queries) and on every `checks/*-violation.rq` (checks),
-  and `export.write_all` (export: N-Quads, TriG, Turtle, N-Triples, RDF/XML, JSON-LD).
+* **pactgraph**: the project's own functions, as `pactgraph build` calls them: `sources.load_store`
+  (load), `validate.validate_store` with the Oxigraph engine (validate), `queries.run` on every canned
+  query with its default parameters (queries) and on every `checks/*-violation.rq` (checks), each set
+  on a thread per core (`queries.parallel_map`), and `export.write_store` (export: N-Quads, TriG,
+  Turtle, N-Triples, RDF/XML, JSON-LD). The stages run one after the other here, so each is timed
+  alone; `pactgraph build` overlaps the export with the queries and checks.
 * **reference**: the same work with the plain libraries: rdflib parses each file into a named graph of
   an `rdflib.Dataset`, pyshacl validates the merged rdflib graph (and the ontology against the ontology
   shapes, as validate.py does), rdflib's SPARQL engine runs the same queries with the same parameters,
@@ -799,18 +801,13 @@ def _to_rdflib(term, rdflib):
 def _shacl_results(results, shapes, rdflib, RDF, SH) -> set[tuple[str, str]]:
     """(focus, named shape) of every top-level result of a pyshacl report (an anonymous property
     shape is named by the node shape that holds it)."""
+    from .validate import named_shape
+
     found = set()
     for report in results.subjects(RDF.type, SH.ValidationReport):
         for r in results.objects(report, SH.result):
             focus = results.value(r, SH.focusNode)
-            shape = results.value(r, SH.sourceShape)
-            seen = set()
-            while isinstance(shape, rdflib.BNode) and shape not in seen:
-                seen.add(shape)
-                parent = shapes.value(None, SH.property, shape) or shapes.value(None, SH.node, shape)
-                if parent is None:
-                    break
-                shape = parent
+            shape = named_shape(shapes, results.value(r, SH.sourceShape))
             focus_s = str(focus) if isinstance(focus, rdflib.URIRef) else "[blank node]"
             found.add((focus_s, str(shape) if isinstance(shape, rdflib.URIRef) else "(none)"))
     return found

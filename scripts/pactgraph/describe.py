@@ -72,42 +72,43 @@ def endpoints() -> tuple[str, str]:
     return base, sparql
 
 
-def _count(store: ox.Store, query: str) -> int:
-    for row in store.query(query):
-        return int(row[0].value)
-    return 0
-
-
 def _namespace(iri: str) -> str:
     cut = max(iri.rfind("#"), iri.rfind("/"))
     return iri[: cut + 1]
 
 
 def statistics(store: ox.Store) -> dict:
-    """Counts over the merged graph (every distinct triple of every named graph)."""
+    """Counts over the merged graph (every distinct triple of every named graph).
+
+    Each count is a scan of the whole store; they run on a thread per core (queries.parallel_map).
+    """
+    from .queries import parallel_map
+
     distinct = "SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
-    stats = {
-        "triples": _count(store, f"SELECT (COUNT(*) AS ?n) WHERE {{ {distinct} }}"),
-        "entities": _count(store, f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }}
-                                       FILTER(STRSTARTS(STR(?s), "{PGID}")) }}"""),
-        "subjects": _count(store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"),
-        "objects": _count(store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"),
-        "wikidata_links": _count(store, f"""SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?o WHERE {{
-                                   GRAPH ?g {{ ?s <{PG}wikidataEntity> ?o }} FILTER(isIRI(?o)) }} }}"""),
+    counts = {
+        "triples": f"SELECT (COUNT(*) AS ?n) WHERE {{ {distinct} }}",
+        "entities": f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }}
+                        FILTER(STRSTARTS(STR(?s), "{PGID}")) }}""",
+        "subjects": "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "objects": "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+        "wikidata_links": f"""SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?o WHERE {{
+                              GRAPH ?g {{ ?s <{PG}wikidataEntity> ?o }} FILTER(isIRI(?o)) }} }}""",
     }
-    stats["classes"] = sorted(
-        ((row[0].value, int(row[1].value)) for row in store.query(
-            "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } FILTER(isIRI(?c)) } GROUP BY ?c")))
-    stats["properties"] = sorted(
-        ((row[0].value, int(row[1].value)) for row in store.query(
-            f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {distinct} }} GROUP BY ?p")))
-    stats["graphs"] = sorted(
-        ((row[0].value, int(row[1].value)) for row in store.query(
-            "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")))
+    groups = {
+        "classes": "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } FILTER(isIRI(?c)) } GROUP BY ?c",
+        "properties": f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {distinct} }} GROUP BY ?p",
+        "graphs": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
+    }
+    examples = {e: f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ <{PGID + e}> ?p ?o }} }}" for e in EXAMPLES}
+    jobs = [*counts.values(), *groups.values(), *examples.values()]
+    answers = dict(zip(jobs, parallel_map(lambda q: [tuple(row) for row in store.query(q)], jobs)))
+
+    stats = {key: next((int(row[0].value) for row in answers[q]), 0) for key, q in counts.items()}
+    for key, q in groups.items():
+        stats[key] = sorted((row[0].value, int(row[1].value)) for row in answers[q])
     stats["vocabularies"] = sorted({_namespace(p) for p, _ in stats["properties"]}
                                    | {_namespace(c) for c, _ in stats["classes"]})
-    stats["examples"] = [PGID + e for e in EXAMPLES if _count(
-        store, f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ <{PGID + e}> ?p ?o }} }}")]
+    stats["examples"] = [PGID + e for e, q in examples.items() if next((int(r[0].value) for r in answers[q]), 0)]
     return stats
 
 

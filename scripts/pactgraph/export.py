@@ -112,13 +112,13 @@ def write_store(store: ox.Store, folder: Path, timings: dict | None = None) -> d
 
     children = _Serialisers()
     try:
-        write("pactgraph.nq", b"".join(line + b"\n" for line in lines), "N-Quads")
+        write("pactgraph.nq", b"\n".join(lines) + b"\n" if lines else b"", "N-Quads")
         children.start(folder / "pactgraph.nq", "N_QUADS", folder / "pactgraph.trig", "TRIG", TURTLE_PREFIXES)
         in_default_graph = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None
         triples = _union_lines(lines, in_default_graph)
         del lines
         clock("merge graphs")
-        nt = b"".join(line + b" .\n" for line in triples)
+        nt = b" .\n".join(triples) + b" .\n" if triples else b""
         del triples
         write("pactgraph.nt", nt, "N-Triples")
         children.start(folder / "pactgraph.nt", "N_TRIPLES", folder / "pactgraph.ttl", "TURTLE", TURTLE_PREFIXES)

@@ -671,18 +671,8 @@ class Compiler:
         return f"{{ {triples} . {'FILTER(' + ' && '.join(filters) + ')' if filters else ''} }}"
 
     def _nested_counts(self, shape, v: str, p: str, stack: tuple) -> list[str]:
-        sg, parts = self.sg, []
-        for mc in sg.objects(shape, sh("minCount")):
-            n = _count(mc, "sh:minCount")
-            if n > 4:
-                raise Unsupported("sh:minCount above 4 in a shape used through sh:node, sh:or, ...")
-            if n > 0:
-                parts.append(f"EXISTS {self._distinct_values(v, p, n)}")
-        for mc in sg.objects(shape, sh("maxCount")):
-            n = _count(mc, "sh:maxCount")
-            if n > 3:
-                raise Unsupported("sh:maxCount above 3 in a shape used through sh:node, sh:or, ...")
-            parts.append(f"NOT EXISTS {self._distinct_values(v, p, n + 1)}")
+        sg = self.sg
+        parts = self._count_parts(shape, v, p, "minCount", "maxCount")
         for ul in sg.objects(shape, sh("uniqueLang")):
             if _boolean(ul, "sh:uniqueLang"):
                 a, b = self.var("x"), self.var("x")
@@ -694,17 +684,24 @@ class Compiler:
         for q in sg.objects(shape, sh("qualifiedValueShape")):
             self._check_qualified(shape)
             cond = (lambda x, q=q: self.conforms(q, x, stack))
-            for mc in sg.objects(shape, sh("qualifiedMinCount")):
-                n = _count(mc, "sh:qualifiedMinCount")
-                if n > 4:
-                    raise Unsupported("sh:qualifiedMinCount above 4 in a shape used through sh:node, ...")
-                if n > 0:
-                    parts.append(f"EXISTS {self._distinct_values(v, p, n, cond)}")
-            for mc in sg.objects(shape, sh("qualifiedMaxCount")):
-                n = _count(mc, "sh:qualifiedMaxCount")
-                if n > 3:
-                    raise Unsupported("sh:qualifiedMaxCount above 3 in a shape used through sh:node, ...")
-                parts.append(f"NOT EXISTS {self._distinct_values(v, p, n + 1, cond)}")
+            parts += self._count_parts(shape, v, p, "qualifiedMinCount", "qualifiedMaxCount", cond)
+        return parts
+
+    def _count_parts(self, shape, v: str, p: str, min_key: str, max_key: str, cond=None) -> list[str]:
+        """EXISTS groups for a min and max count in the nested form, which writes one variable per
+        counted value and so stops at small counts."""
+        parts = []
+        for mc in self.sg.objects(shape, sh(min_key)):
+            n = _count(mc, f"sh:{min_key}")
+            if n > 4:
+                raise Unsupported(f"sh:{min_key} above 4 in a shape used through sh:node, sh:or, ...")
+            if n > 0:
+                parts.append(f"EXISTS {self._distinct_values(v, p, n, cond)}")
+        for mc in self.sg.objects(shape, sh(max_key)):
+            n = _count(mc, f"sh:{max_key}")
+            if n > 3:
+                raise Unsupported(f"sh:{max_key} above 3 in a shape used through sh:node, sh:or, ...")
+            parts.append(f"NOT EXISTS {self._distinct_values(v, p, n + 1, cond)}")
         return parts
 
     def _check_qualified(self, shape) -> None:

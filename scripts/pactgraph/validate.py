@@ -273,7 +273,10 @@ def named_shape(shapes, shape):
     seen = set()
     while isinstance(shape, rdflib.BNode) and shape not in seen:
         seen.add(shape)
-        shape = shapes.value(None, SH.property, shape) or shapes.value(None, SH.node, shape)
+        parent = shapes.value(None, SH.property, shape) or shapes.value(None, SH.node, shape)
+        if parent is None:  # a blank shape nothing holds stays itself
+            break
+        shape = parent
     return shape
 
 
