@@ -85,10 +85,12 @@ def build(project, out_dir: Path | None = None, data_dir: Path | None = None, lo
     out_dir = out_dir or project.dist_dir
     files = source_files(project, data_dir)
     store = load_store(files)
-    log(f"loaded {len(files)} files, {len(store)} quads")
+    log(f"loaded {len(files)} files, {len(store)} quads in {time.perf_counter() - started:.2f} s")
 
+    lap = time.perf_counter()
     report = validate_store(store, files, project.shapes_files(), project.ontology_shapes_files(), project.root,
                             engine=engine)
+    log(f"validated ({engine}) in {time.perf_counter() - lap:.2f} s")
     problems = []
     if not report.conforms:
         problems.append(report.text())
@@ -98,32 +100,39 @@ def build(project, out_dir: Path | None = None, data_dir: Path | None = None, lo
     if not own_data:
         log("expected query results not compared: --data is not the project's data folder")
 
-    counts = graph_sizes(store)
-    graphs = sorted(counts)
     tmp = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     exporting = None
+    lap = time.perf_counter()
     try:
         if report.conforms:
             # The exports are written into the temporary folder while the queries and QC checks run
             # (the store is read by both at once): the checks are mostly Oxigraph work, which releases
             # the GIL, the exports mostly Python and child processes. dist/ is replaced only after
             # every check passed, so a failing check still publishes nothing.
+            # The VoID statistics (scans of the store, for void.ttl and the build report) run then too.
             from concurrent.futures import ThreadPoolExecutor
 
+            from .describe import statistics
+
             tmp.mkdir(parents=True)
-            pool = ThreadPoolExecutor(1)
+            pool = ThreadPoolExecutor(2)
             exporting = pool.submit(export.write_store, store, tmp)  # streams: no Python object per quad
+            counting = pool.submit(statistics, store)
             pool.shutdown(wait=False)
         n_queries, n_cases, query_failures = check_queries(store, project.queries_dir, expected=own_data)
         n_qc, qc_failures = run_qc(store, project.queries_dir)
+        log(f"queries and QC checks in {time.perf_counter() - lap:.2f} s")
         problems += query_failures + qc_failures
         if problems:
             raise ChecksFailed("build failed; dist/ left unchanged:\n" + "\n".join(problems))
         sizes = exporting.result()
+        stats = counting.result()
+        log(f"exports written and statistics counted {time.perf_counter() - lap:.2f} s after the checks started")
         from .publish import publish
 
-        sizes.update(publish(store, None, tmp, project, log=log, pages=pages))
+        sizes.update(publish(store, None, tmp, project, log=log, pages=pages, stats=stats))
+        counts = dict(stats["graphs"])
         shacl = ox.serialize(export.canonical_quads(_oxquads(report.graph)), format=ox.RdfFormat.N_QUADS)
         (tmp / "shacl-report.ttl").write_bytes(
             ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(shacl, format=ox.RdfFormat.N_QUADS)),
@@ -133,7 +142,7 @@ def build(project, out_dir: Path | None = None, data_dir: Path | None = None, lo
         build_report = {
             "version": VERSION,
             "release_date": RELEASE_DATE,
-            "triples": union_size(store),
+            "triples": stats["triples"],
             "quads": len(store),
             "graphs": counts,
             "sources": [relpath(f.path, project.root) for f in files],
@@ -151,22 +160,11 @@ def build(project, out_dir: Path | None = None, data_dir: Path | None = None, lo
     except BaseException:
         if exporting is not None:
             exporting.exception()  # wait for it, whatever it did, before removing its folder
+            counting.exception()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return BuildResult(build_report["triples"], len(graphs), True, n_queries, n_cases, n_qc,
+    return BuildResult(build_report["triples"], len(counts), True, n_queries, n_cases, n_qc,
                        time.perf_counter() - started, out_dir, sizes)
-
-
-def graph_sizes(store: ox.Store) -> dict[str, int]:
-    """Named graph IRI -> number of triples in it."""
-    found = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
-    return {row["g"].value: int(row["n"].value) for row in found}
-
-
-def union_size(store: ox.Store) -> int:
-    """Triples in the merged graph: each distinct triple once, whatever graphs state it."""
-    found = store.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } }")
-    return int(next(iter(found))["n"].value)
 
 
 def _oxquads(graph) -> list[ox.Quad]:

@@ -299,9 +299,12 @@ def service_description_ttl(stats: dict, base: str, sparql: str) -> bytes:
     return doc.turtle(header, first=(svc, ds, default), local={"": me + "#", "pgvoid": base + "void.ttl#"})
 
 
-def write_descriptions(store: ox.Store, folder: Path, log=lambda m: None) -> tuple[dict[str, int], dict]:
+def write_descriptions(store: ox.Store, folder: Path, log=lambda m: None,
+                       stats: dict | None = None) -> tuple[dict[str, int], dict]:
+    """Write void.ttl and service-description.ttl (after the exports, whose sizes VoID lists);
+    `stats` are statistics(store) if the caller has them already."""
     base, sparql = endpoints()
-    stats = statistics(store)
+    stats = stats if stats is not None else statistics(store)
     sizes = {}
     for name, data in (("void.ttl", void_ttl(stats, folder, base, sparql)),
                        ("service-description.ttl", service_description_ttl(stats, base, sparql))):

@@ -36,10 +36,12 @@ DOWNLOADS = {
 }
 
 
-def publish(store, quads, folder, project, log=lambda msg: None, *, pages: bool = True) -> dict[str, int]:
+def publish(store, quads, folder, project, log=lambda msg: None, *, pages: bool = True,
+            stats: dict | None = None) -> dict[str, int]:
     """Write the publishing artefacts into `folder`; returns relative file name -> size in bytes.
 
     `quads` may be None: they are then read from the store, all of them only when `pages` is on.
+    `stats` are describe.statistics(store), when the caller computed them already.
     Without `pages` (`pactgraph build --no-pages`) the descriptions and the ontology documentation are
     written but no site (a page per resource, index, pictures): on a million-triple dataset the site is
     some 450,000 files and most of the build time (docs/benchmarks.md).
@@ -57,7 +59,7 @@ def publish(store, quads, folder, project, log=lambda msg: None, *, pages: bool 
         timings.append(f"{what} {now - t:.2f} s")
         t = now
 
-    desc_sizes, _stats = describe.write_descriptions(store, folder, log)
+    desc_sizes, _stats = describe.write_descriptions(store, folder, log, stats=stats)
     sizes.update(desc_sizes)
     lap("descriptions")
 
