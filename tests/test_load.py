@@ -284,7 +284,7 @@ def test_portable_query_prebinds_every_parameter(project):
 
 def test_portable_queries_answer_as_the_canned_ones(project, store):
     """The reshaped text (VALUES, expanded paths, split filters) answers exactly as the canned query
-    with Oxigraph's substitution does, for every expected case's parameters."""
+    on the embedded store does, for every expected case's parameters."""
     found = queries.discover(project.queries_dir)
     key = lambda r: json.dumps(r, sort_keys=True)  # noqa: E731
     for q in found.values():

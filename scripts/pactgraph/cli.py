@@ -129,7 +129,7 @@ def cmd_query(project, args) -> int:
     subs = q.bindings(dict(args.param))
     from .store import open_store
 
-    # Parameters are projected (Oxigraph substitutes only projected variables); the table omits them.
+    # Parameters are projected, so each CSV/JSON row says what it answers; the table omits them.
     write(queries.run(open_store(project), q.text, subs), args.format, sys.stdout, hide=frozenset(q.params))
     return EXIT_OK
 

@@ -330,7 +330,7 @@ def _short(graph: str) -> str:
 
 def portable_query(query, params: dict[str, str] | None = None) -> str:
     """The text of a canned query for any SPARQL 1.1 store: its parameters pre-bound by a VALUES block
-    (remote stores lack Oxigraph's substitution; values are type-checked as by `pactgraph query`),
+    (as the embedded store gets them; values are type-checked as by `pactgraph query`),
     and reshaped by equivalent rewritings that weaker engines answer right (see sparql_text)."""
     from .sparql_text import bind_values, expand_type_paths, split_conjunctions
 

@@ -1,7 +1,8 @@
 """Canned SPARQL queries: discovery, header parsing, safe parameter binding, running, checking.
 
 A query file declares its parameters in its header (`# @param name type default`). Values are
-pre-bound by Oxigraph's substitution (SEP-0007) as RDF terms, never pasted into the query text.
+pre-bound as RDF terms by a VALUES block at the head of the WHERE group (see `run`), never pasted in
+as text.
 """
 
 from __future__ import annotations

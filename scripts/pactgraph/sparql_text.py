@@ -1,5 +1,5 @@
 """Small, dependency-free readings of SPARQL text: what kind of request it is, and pre-binding
-parameters for stores that lack Oxigraph's substitution.
+parameters with a VALUES block (how every store, the embedded one included, gets them).
 
 This is not a SPARQL parser. It only tells code from comments, strings and IRIs (so that a `#` in
 `<http://www.w3.org/2000/01/rdf-schema#>` or a `{` inside a string is not mistaken for syntax), which
