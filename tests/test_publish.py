@@ -413,9 +413,8 @@ from pactgraph.sources import load_store, source_files
 root, out = Path(sys.argv[1]), Path(sys.argv[2])
 out.mkdir()
 store = load_store(source_files(Project(root)))
-quads = list(store)
-export.write_all(quads, out)
-publish(store, quads, out, Project(root))
+export.write_store(store, out)
+publish(store, list(store), out, Project(root))
 """
 
 

@@ -32,8 +32,9 @@ def test_same_blank_node_label_in_two_files_is_two_nodes(tmp_path):
     assert len(store) == 3 and len(subjects) == 3
 
 
-def test_syntax_error_names_file_line_and_column(tmp_path):
-    files = _files(tmp_path, ["ex:a ex:p ex:b .\n", "ex:a ex:p ex:b .\nex:a ex:p \"open .\n"])
+@pytest.mark.parametrize("first", ["ex:a", "_:b1"], ids=["loaded-by-oxigraph", "with-blank-node-labels"])
+def test_syntax_error_names_file_line_and_column(tmp_path, first):
+    files = _files(tmp_path, ["ex:a ex:p ex:b .\n", f"{first} ex:p ex:b .\nex:a ex:p \"open .\n"])
     with pytest.raises(InputError) as err:
         load_store(files)
     assert f"{files[1].path}:3:" in str(err.value) and "Turtle syntax error" in str(err.value)

@@ -70,18 +70,6 @@ def canonical_quads(quads) -> list[ox.Quad]:
     return sorted(dataset, key=str)
 
 
-def union_triples(quads: list[ox.Quad]) -> list[ox.Triple]:
-    """The merged graph: every distinct triple of every named graph, sorted."""
-    return sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
-
-
-def write_all(quads, folder: Path) -> dict[str, int]:
-    """Write every format, and the JSON-LD context, into `folder`; returns file name -> size in bytes."""
-    store = ox.Store()
-    store.extend(quads)
-    return write_store(store, folder)
-
-
 def write_store(store: ox.Store, folder: Path, timings: dict | None = None) -> dict[str, int]:
     """Write every format, and the JSON-LD context, into `folder`; returns file name -> size in bytes.
 

@@ -8,7 +8,7 @@ per source file), its quads and the temporary folder that becomes dist/. Writes:
 * site/ — a page per resource with Turtle and JSON-LD beside it, an index, a sources list (site.py)
   and two pictures, network.svg and timeline.svg (pictures.py)
 
-The JSON-LD export and its context.jsonld are written by export.write_all. See docs/publishing.md.
+The JSON-LD export and its context.jsonld are written by export.write_store. See docs/publishing.md.
 """
 
 from __future__ import annotations

@@ -45,16 +45,18 @@ def _syntax_error(path: Path, err: SyntaxError) -> InputError:
     return InputError(f"{where}: Turtle syntax error: {what}")
 
 
-def parse_file(path: Path, graph: str | None = None) -> list[ox.Quad]:
-    """Parse one Turtle file into quads of `graph` (the default graph if None).
+def parse_file(path: Path, graph: str | None = None, data: bytes | None = None) -> list[ox.Quad]:
+    """Parse one Turtle file (or its `data`, already read) into quads of `graph` (the default graph
+    if None).
 
     Raises InputError naming the file, line and column of the first syntax error.
     """
     target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+    source = {"path": str(path)} if data is None else {"input": data}
     try:
         # Blank nodes are renamed so that `_:b1` in two files stays two nodes; exports canonicalise
         # them again, so the random names never reach an artefact.
-        triples = ox.parse(path=str(path), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)
+        triples = ox.parse(**source, format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)
         return [ox.Quad(t.subject, t.predicate, t.object, target) for t in triples]
     except SyntaxError as err:
         raise _syntax_error(path, err) from None
@@ -78,7 +80,7 @@ def load_store(files: list[SourceFile]) -> ox.Store:
         except OSError as err:
             raise InputError(f"{f.path}: cannot read: {err.strerror or err}") from None
         if b"_:" in text:  # a cheap over-approximation: "_:" inside a string or IRI only costs speed
-            store.extend(parse_file(f.path, f.graph))
+            store.extend(parse_file(f.path, f.graph, text))
             continue
         try:
             store.load(text, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(f.graph))

@@ -147,11 +147,6 @@ def shapes_graph(paths: list[Path]) -> shacl.ShapesGraph:
     return shacl.ShapesGraph(ox.Triple(q.subject, q.predicate, q.object) for p in paths for q in parse_file(p))
 
 
-def load_shapes(paths: list[Path]):
-    """The shapes files as one rdflib graph."""
-    return _rdflib_graph(shapes_graph(paths).triples)
-
-
 def validate_graph(data, shapes, use_shapes: list[str] | None = None):
     """pyshacl on rdflib graphs: (conforms, results graph)."""
     import pyshacl
