@@ -86,3 +86,28 @@ def test_reference_skipped_above_reference_max_is_said(tmp_path):
 def test_bench_user_errors():
     r = run_cli("bench", "--triples", "many", root=ROOT)
     assert r.code == 2 and "not a count" in r.err
+
+
+def test_what_failed_in_an_earlier_bench_is_not_rerun(tmp_path):
+    """`--after FILE`: a reference stage that timed out (or failed) in an earlier, smaller bench is
+    reported as such, with its lower bound, instead of running for the whole timeout again."""
+    earlier = tmp_path / "earlier.json"
+    earlier.write_text(json.dumps({"scales": [{
+        "stages": {"validate": {"reference": {"seconds": 300.0, "timed_out": True}}},
+        "queries": {"timeline": {"reference": {"seconds": 20.0, "timed_out": True}}},
+        "checks": {"act-shape-violation": {"reference": {"seconds": 1.0, "error": "MemoryError"}}},
+    }]}), encoding="utf-8")
+    out = tmp_path / "b.json"
+    r = run_cli("bench", "--triples", "3000", "--repeat", "1", "--timeout", "5", "--validate-timeout", "300",
+                "--after", str(earlier), "--json", str(out), "--work", str(tmp_path / "w"), root=ROOT)
+    assert r.code == 0, r.err + r.out
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["settings"]["after"]["not_rerun"]["reference"] == {
+        "validate": "timeout", "queries/timeline": "timeout", "checks/act-shape-violation": "MemoryError"}
+    (scale,) = data["scales"]
+    assert scale["stages"]["validate"]["reference"]["timed_out"] is True
+    assert scale["stages"]["validate"]["reference"]["seconds"] == 300.0  # the bound, not a rerun
+    assert scale["queries"]["timeline"]["reference"]["timed_out"] is True
+    assert scale["queries"]["timeline"]["ratio_bound"] == "lower"
+    assert "MemoryError" in scale["checks"]["act-shape-violation"]["reference"]["error"]
+    assert scale["queries"]["itinerary"]["reference"].get("timed_out") is not True  # the others ran

@@ -131,8 +131,9 @@ def run(project, args) -> int:
         for side in late:  # what that bench itself carried over, then what failed in it
             late[side].update(earlier.get("settings", {}).get("after", {}).get("not_rerun", {}).get(side, {}))
             for scale in earlier.get("scales", []):
-                late[side].update(_failed_keys(scale, side))
-        results["settings"]["after"] = {"file": str(args.after), "not_rerun": late}
+                late[side].update(_failed(scale, side))
+        # a copy: `late` keeps growing with what fails in this run
+        results["settings"]["after"] = {"file": str(args.after), "not_rerun": {k: dict(v) for k, v in late.items()}}
     try:
         jobs = [(None, args.data)] if args.data else [(n, work / f"world-{n}") for n in scales]
         for n, data in jobs:
@@ -198,20 +199,13 @@ def _why(item: dict | None):
     return "timeout" if item.get("timed_out") else item.get("error")
 
 
-def _failed_keys(scale: dict, side: str) -> dict[str, str]:
-    """What timed out or failed for one pipeline in a scale of a bench JSON: key -> reason."""
-    out = {f"{stage}/{name}": _why(row.get(side)) for stage in ("queries", "checks")
-           for name, row in scale.get(stage, {}).items() if _why(row.get(side))}
-    why = _why((scale.get("stages", {}).get("validate") or {}).get(side))
-    if why:
-        out["validate"] = why
-    return out
-
-
-def _failed(record: dict) -> dict[str, str]:
-    out = {f"{stage}/{name}": _why(r) for stage in ("queries", "checks") for name, r in record[stage].items()
-           if _why(r)}
-    why = _why(record["stages"].get("validate"))
+def _failed(record: dict, side: str | None = None) -> dict[str, str]:
+    """What timed out or failed: key ("queries/name", "checks/name", "validate") -> reason. `record` is
+    one run of a pipeline, or with `side` a scale of a bench JSON (each item holding both pipelines)."""
+    pick = (lambda item: (item or {}).get(side)) if side else (lambda item: item)
+    out = {f"{stage}/{name}": _why(pick(item)) for stage in ("queries", "checks")
+           for name, item in record.get(stage, {}).items() if _why(pick(item))}
+    why = _why(pick(record.get("stages", {}).get("validate")))
     if why:
         out["validate"] = why
     return out
@@ -712,7 +706,7 @@ def _reference_pipeline(cfg: dict, rec: _Recorder) -> dict:
     with rec.stage("validate") as record:
         if "validate" in cfg.get("skip", ()):
             why = cfg["skip"]["validate"]
-            result, timed_out, error = None, why == "timeout", None if why == "timeout" else f"{why} (at a smaller scale)"
+            result, timed_out, error = None, why == "timeout", None if why == "timeout" else why
             record["skipped"] = "timed out or failed at a smaller scale"
         else:
             result, _, timed_out, error = _timed(float(cfg["validate_timeout"]), validate)
@@ -817,7 +811,8 @@ def _skipped(cfg: dict, key: str) -> dict:
     why = cfg["skip"][key]
     if why == "timeout":
         return {"seconds": float(cfg["timeout"]), "timed_out": True, "skipped": "timed out at a smaller scale"}
-    return {"seconds": 0.0, "error": f"{why} (at a smaller scale; not rerun)", "skipped": "failed at a smaller scale"}
+    # the reason as it was, so that carrying it on to the next scale does not grow it
+    return {"seconds": 0.0, "error": why, "skipped": "failed at a smaller scale; not rerun"}
 
 
 def _child_main(argv: list[str]) -> int:
