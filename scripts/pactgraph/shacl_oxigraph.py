@@ -1375,14 +1375,13 @@ def run_queries(store: ox.Store, queries: list[str], query_args: dict, workers: 
         return [one(q) for q in enumerate(queries)]
     if dedup and any(dedup):
         merged.append(merged_store(store, query_args))
-    from concurrent.futures import ThreadPoolExecutor
+    from .queries import parallel_map
 
     # The likely long queries first (SPARQL constraints, distinct focus nodes of several targets: up to
     # 1 s each at 1M), so that no thread is left running one alone at the end; results keep their order.
     order = sorted(range(len(queries)), key=lambda i: not ("SELECT DISTINCT ?this" in queries[i]
                                                             or "PREFIX" in queries[i]))
-    with ThreadPoolExecutor(workers) as pool:
-        done = dict(zip(order, pool.map(one, ((i, queries[i]) for i in order))))
+    done = dict(zip(order, parallel_map(one, [(i, queries[i]) for i in order], workers)))
     return [done[i] for i in range(len(queries))]
 
 
