@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import export, queries
+from . import export, outdir, queries
 from .errors import ChecksFailed
 from .sources import load_store, relpath, source_files
 from .version import RELEASE_DATE, VERSION
@@ -82,8 +82,12 @@ def build(project, out_dir: Path | None = None, data_dir: Path | None = None, lo
     from .validate import validate_store  # pyshacl is loaded only by engine="pyshacl" (or a fallback)
 
     started = time.perf_counter()
-    out_dir = out_dir or project.dist_dir
     files = source_files(project, data_dir)
+    # Refused before anything is loaded: the build replaces its output folder whole (outdir.py).
+    sources = [project.ontology_dir, project.data_dir, project.queries_dir]
+    out_dir = outdir.check_out_dir(out_dir or project.dist_dir, project.root,
+                                   sources + ([Path(data_dir)] if data_dir is not None else []))
+    outdir.remove_stale(out_dir, log=log)
     store = load_store(files)
     log(f"loaded {len(files)} files, {len(store)} quads in {time.perf_counter() - started:.2f} s")
 
@@ -100,7 +104,7 @@ def build(project, out_dir: Path | None = None, data_dir: Path | None = None, lo
     if not own_data:
         log("expected query results not compared: --data is not the project's data folder")
 
-    tmp = out_dir.with_name(f".{out_dir.name}.tmp-{os.getpid()}")
+    tmp = outdir.temp_dir(out_dir)
     shutil.rmtree(tmp, ignore_errors=True)
     exporting = None
     lap = time.perf_counter()
@@ -116,6 +120,7 @@ def build(project, out_dir: Path | None = None, data_dir: Path | None = None, lo
             from .describe import statistics
 
             tmp.mkdir(parents=True)
+            outdir.mark(tmp)
             pool = ThreadPoolExecutor(2)
             exporting = pool.submit(export.write_store, store, tmp)  # streams: no Python object per quad
             counting = pool.submit(statistics, store)
