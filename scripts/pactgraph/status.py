@@ -1,0 +1,329 @@
+"""The one definition of an agreement's status on a day (docs/model.md, "Status").
+
+The status of agreement A for party P on day D is derived from the dated evidence about A: its acts
+(pg:AgreementAct) and the sourced observations of its status (pg:StatusObservation). The rule is
+written here once, and `derive` writes its answer for every day as status periods
+(pg:StatusPeriod: first and last day, status, basis) into the derived named graph `graph/status`.
+Every canned query that reports or filters by status reads those periods, so they all agree.
+
+The rule, in short (the long form is in docs/model.md):
+* Each piece of evidence belongs to a stage: negotiation (launch, round), agreement in principle,
+  signed (signature, ratification, accession, exchange of notes), in force (entry into force), or
+  an end (termination, withdrawal of the party, entry into force of an agreement that replaces A).
+* On D the stage reached is the highest whose evidence is known to have happened by D (the
+  comparison rule of docs/model.md, "Dates": an act dated only to a month counts from the next month).
+* In force and the ends are durable: they hold until something later is known to have happened.
+  Negotiation, agreement in principle and "signed, not in force" are not: they hold only up to the
+  latest evidence of that stage, or up to the start of a later step (a later signature shows that
+  the negotiation went on until then). Past that, the status is "entry into force not recorded"
+  (signed) or "unknown" (the others): a missing act is unknown, not an act that did not happen.
+* While a later step is known only to a month or year that contains D, the status on D is unknown.
+* For a multilateral agreement a party's own act (pg:actor) takes the place of the agreement's
+  common act of the same kind; where the party has none, the common act counts and the period says
+  so (pg:agreementLevelBasis true). A party whose own consent (signature, ratification, accession)
+  is dated after the common entry into force is not bound by that entry into force.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from .namespaces import PG, PGGRAPH, PGID, RDF, RDFS, XSD
+
+#: The named graph the derived periods go into (not a source file: it is rebuilt on every load).
+STATUS_GRAPH = PGGRAPH + "status"
+
+NEGOTIATION, IN_PRINCIPLE, SIGNED, IN_FORCE, ENDED = 1, 2, 3, 4, 5
+
+#: Kind of evidence -> (stage, status concept slug once that stage is reached).
+ACT_KINDS = {
+    "NegotiationLaunch": (NEGOTIATION, "under-negotiation"),
+    "NegotiationRound": (NEGOTIATION, "under-negotiation"),
+    "AgreementInPrinciple": (IN_PRINCIPLE, "agreed-in-principle"),
+    "Signature": (SIGNED, "signed"),
+    "Ratification": (SIGNED, "signed"),
+    "Accession": (SIGNED, "signed"),
+    "ExchangeOfNotes": (SIGNED, "signed"),
+    "EntryIntoForce": (IN_FORCE, "in-force"),
+    "Termination": (ENDED, "terminated"),
+    "Withdrawal": (ENDED, "withdrawn"),
+}
+#: Status concept a pg:StatusObservation may state -> stage.
+OBSERVED = {"under-negotiation": NEGOTIATION, "agreed-in-principle": IN_PRINCIPLE, "signed": SIGNED,
+            "in-force": IN_FORCE, "terminated": ENDED}
+#: The statuses the rule can give, in the scheme's order (data/concepts.ttl, scheme agreement-status).
+STATUSES = ("under-negotiation", "agreed-in-principle", "signed", "in-force", "terminated", "withdrawn",
+            "replaced", "entry-into-force-not-recorded", "status-unknown")
+#: English labels of the statuses (the concepts' rdfs:label in data/concepts.ttl), for period labels.
+LABELS = {"under-negotiation": "under negotiation", "agreed-in-principle": "agreed in principle",
+          "signed": "signed, not yet in force", "in-force": "in force", "terminated": "terminated",
+          "withdrawn": "withdrawn", "replaced": "replaced",
+          "entry-into-force-not-recorded": "entry into force not recorded", "status-unknown": "unknown"}
+DURABLE = (IN_FORCE, ENDED)
+#: Kinds of act that open a stage after negotiation: each shows the stage before lasted until it.
+OPENING = ("AgreementInPrinciple", "Signature", "Accession", "EntryIntoForce")
+#: Kinds whose act is one party's consent to be bound (see the multilateral rule above).
+CONSENT = ("Signature", "Ratification", "Accession")
+
+
+@dataclass(frozen=True)
+class Day:
+    """A pg:DateValue literal (xsd:date, gYearMonth or gYear) as the interval of days it names."""
+
+    text: str
+    first: dt.date
+    last: dt.date
+    exact: bool  # a single day
+
+    @classmethod
+    def parse(cls, text: str) -> Day | None:
+        try:
+            parts = [int(p) for p in text.split("-")]
+            if len(parts) == 3:
+                day = dt.date(*parts)
+                return cls(text, day, day, True)
+            if len(parts) == 2:
+                first = dt.date(parts[0], parts[1], 1)
+                nxt = dt.date(parts[0] + (parts[1] == 12), parts[1] % 12 + 1, 1)
+                return cls(text, first, nxt - dt.timedelta(days=1), False)
+            if len(parts) == 1:
+                return cls(text, dt.date(parts[0], 1, 1), dt.date(parts[0], 12, 31), False)
+        except (ValueError, OverflowError):
+            pass
+        return None  # not a date value the shapes accept: the shapes report it, the rule skips it
+
+    def happened_by(self, day: dt.date) -> bool:
+        """Known to have happened by `day` (docs/model.md, "Dates"): a day counts on itself, a month
+        or year only once it is over."""
+        return self.first <= day if self.exact else self.last < day
+
+    def reached(self) -> dt.date:
+        return self.first if self.exact else self.last + dt.timedelta(days=1)
+
+    def contains(self, day: dt.date) -> bool:
+        """`day` lies in the period and the period is not yet known to have happened: unknown."""
+        return not self.exact and self.first <= day <= self.last
+
+
+@dataclass(frozen=True)
+class Evidence:
+    node: str  # IRI of the act or observation (the basis a period names)
+    stage: int
+    status: str  # concept slug this evidence stands for once reached
+    date: Day
+    common: bool  # an act of the whole agreement used for a party of a multilateral agreement
+    observation: bool
+    opens: bool = False  # an act that opens its stage (see OPENING)
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: str
+    basis: str
+    common: bool
+
+
+def status_on(evidence: list[Evidence], day: dt.date) -> Answer | None:
+    """The rule: the status on `day` given all the evidence for one agreement and party."""
+    reached = [e for e in evidence if e.date.happened_by(day)]
+    if not reached:
+        return None
+    stage = max(e.stage for e in reached)
+    later = [e for e in evidence if e.stage > stage]
+    # A later step known only to a month or year that contains the day: it may or may not have
+    # happened yet.
+    pending = sorted((e for e in later if e.date.contains(day)), key=lambda e: (e.date.first, e.node))
+    if pending:
+        return Answer("status-unknown", pending[0].node, pending[0].common)
+    if stage in DURABLE:
+        # The act that started it; an act before an observation of the same day.
+        first = min((e for e in reached if e.stage == stage),
+                    key=lambda e: (e.date.reached(), e.observation, e.node))
+        return Answer(first.status, first.node, first.common)
+    # A stage that does not last by itself: it holds up to its latest evidence, or up to the first
+    # day of an act that opens a later stage (agreement in principle, signature or accession, entry
+    # into force): that act shows the earlier stage lasted until then. An observation of a later
+    # stage does not (it says when the later stage held, not when it began), nor does a ratification
+    # (it follows a signature whose date it does not give).
+    same = sorted((e for e in evidence if e.stage == stage), key=lambda e: (e.date.last, e.node))
+    status = same[-1].status
+    if day <= same[-1].date.last:
+        return Answer(status, same[-1].node, same[-1].common)
+    bounding = sorted((e for e in later if e.opens and day < e.date.first),
+                      key=lambda e: (e.date.first, e.node))
+    if bounding:
+        return Answer(status, bounding[0].node, bounding[0].common)
+    past = "entry-into-force-not-recorded" if stage == SIGNED else "status-unknown"
+    return Answer(past, same[-1].node, same[-1].common)
+
+
+def periods(evidence: list[Evidence]) -> list[tuple[dt.date, dt.date | None, Answer]]:
+    """The status as maximal runs of days: (first day, last day or None if open, answer).
+
+    The answer can only change on a day where some evidence starts, is reached or ends, so the rule is
+    evaluated on those days alone.
+    """
+    days = sorted({d for e in evidence
+                   for d in (e.date.first, e.date.reached(), e.date.last + dt.timedelta(days=1))})
+    runs: list[list] = []
+    for day in days:
+        answer = status_on(evidence, day)
+        if runs and runs[-1][2] == answer:
+            continue
+        if runs:
+            runs[-1][1] = day - dt.timedelta(days=1)
+        runs.append([day, None, answer])
+    return [(first, last, answer) for first, last, answer in runs if answer is not None]
+
+
+# ------------------------------------------------------------------------------------------------
+# Reading the evidence from the store and writing the periods back
+# ------------------------------------------------------------------------------------------------
+
+_EVIDENCE_QUERY = """
+PREFIX pg: <https://w3id.org/pactgraph/ontology/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?node ?kind ?agreement ?date ?actor WHERE {
+  { VALUES ?kind { %s }
+    ?node (a|a/rdfs:subClassOf+) ?kind ; pg:actOn ?agreement ; pg:date ?date .
+    OPTIONAL { ?node pg:actor ?actor } }
+  UNION
+  { ?node a pg:StatusObservation ; pg:agreement ?agreement ; pg:status ?kind ; pg:date ?date .
+    OPTIONAL { ?node pg:party ?actor } }
+}
+""" % " ".join(f"pg:{k}" for k in ACT_KINDS)
+
+_AGREEMENTS_QUERY = """
+PREFIX pg: <https://w3id.org/pactgraph/ontology/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?agreement ?party ?multilateral ?successor WHERE {
+  ?agreement pg:hasParty ?party .
+  BIND (EXISTS { ?agreement (a|a/rdfs:subClassOf+) pg:MultilateralAgreement } AS ?multilateral)
+  OPTIONAL { ?successor pg:replaces ?agreement }
+}
+"""
+
+
+@dataclass
+class _Act:
+    node: str
+    kind: str
+    date: Day
+    actor: str | None
+    observation: bool
+
+
+def _evidence_for(agreement: str, party: str, multilateral: bool, acts: dict[str, list[_Act]],
+                  successors: list[str], parties: dict[str, set[str]]) -> list[Evidence]:
+    own_kinds = set()
+    mine, common = [], []
+    for act in acts.get(agreement, ()):
+        if act.actor is None:
+            common.append(act)
+        elif act.actor == party:
+            mine.append(act)
+            own_kinds.add(_family(act.kind))
+        elif not multilateral and not act.observation:
+            mine.append(act)  # the other party's ratification also shows a signed bilateral agreement
+    out = [_make(a, False) for a in mine]
+    latest_consent = max((a.date.first for a in mine if a.kind in CONSENT), default=None)
+    for act in common:
+        family = _family(act.kind)
+        if multilateral and family in own_kinds:
+            continue  # the party's own act of this kind replaces the common one
+        if (multilateral and act.kind == "EntryIntoForce" and latest_consent is not None
+                and latest_consent > act.date.last):
+            continue  # the party consented after the common entry into force: not bound by it
+        out.append(_make(act, multilateral))
+    # Replacement: the successor's entry into force (the party's own, else the common one) ends A.
+    for successor in successors:
+        for act in _evidence_for(successor, party, len(parties.get(successor, ())) > 2, acts, [], parties):
+            if act.stage == IN_FORCE and not act.observation:
+                out.append(Evidence(act.node, ENDED, "replaced", act.date, act.common, False))
+    return out
+
+
+def _family(kind: str) -> str:
+    return "consent" if kind in ("Signature", "Accession") else kind
+
+
+def _make(act: _Act, common: bool) -> Evidence:
+    if act.observation:
+        return Evidence(act.node, OBSERVED[act.kind], act.kind, act.date, common, True)
+    stage, status = ACT_KINDS[act.kind]
+    return Evidence(act.node, stage, status, act.date, common, False, act.kind in OPENING)
+
+
+def derive(store: ox.Store) -> int:
+    """Replace the periods in `graph/status` by those the rule gives for the store's evidence;
+    returns the number of periods written."""
+    graph = ox.NamedNode(STATUS_GRAPH)
+    if graph in set(store.named_graphs()):
+        store.remove_graph(graph)
+    acts: dict[str, list[_Act]] = defaultdict(list)
+    seen = set()
+    concept = PGID + "concept/"
+    for row in store.query(_EVIDENCE_QUERY, use_default_graph_as_union=True):
+        node, kind, agreement, date = (row["node"].value, row["kind"].value, row["agreement"].value,
+                                       row["date"].value)
+        actor = row["actor"].value if row["actor"] is not None else None
+        observation = kind.startswith(concept)
+        kind = kind[len(concept):] if observation else kind[len(PG):]
+        if observation and kind not in OBSERVED:
+            continue
+        day = Day.parse(date)
+        if day is None or (node, kind, agreement, date, actor) in seen:
+            continue
+        seen.add((node, kind, agreement, date, actor))
+        acts[agreement].append(_Act(node, kind, day, actor, observation))
+    parties: dict[str, set[str]] = defaultdict(set)
+    multilateral: dict[str, bool] = {}
+    successors: dict[str, set[str]] = defaultdict(set)
+    for row in store.query(_AGREEMENTS_QUERY, use_default_graph_as_union=True):
+        agreement = row["agreement"].value
+        parties[agreement].add(row["party"].value)
+        multilateral[agreement] = row["multilateral"].value == "true"
+        if row["successor"] is not None:
+            successors[agreement].add(row["successor"].value)
+    # One node per run of days with the same answer, shared by the parties that have it.
+    grouped: dict[tuple, list[str]] = defaultdict(list)
+    for agreement in sorted(parties):
+        for party in sorted(parties[agreement]):
+            evidence = _evidence_for(agreement, party, multilateral[agreement], acts,
+                                     sorted(successors[agreement]), parties)
+            for first, last, answer in periods(evidence):
+                grouped[(agreement, first, last, answer)].append(party)
+    quads = []
+    counters: dict[tuple, int] = defaultdict(int)
+    for (agreement, first, last, answer), members in sorted(grouped.items(), key=_order):
+        slug = agreement.rsplit("/", 1)[-1]
+        key = (slug, first)
+        counters[key] += 1
+        n = counters[key]
+        node = ox.NamedNode(f"{PGID}status/{slug}-{first.isoformat()}" + (f"-{n}" if n > 1 else ""))
+        triples = [
+            (RDF + "type", ox.NamedNode(PG + "StatusPeriod")),
+            (PG + "agreement", ox.NamedNode(agreement)),
+            (PG + "status", ox.NamedNode(concept + answer.status)),
+            (PG + "basis", ox.NamedNode(answer.basis)),
+            (PG + "firstDay", ox.Literal(first.isoformat(), datatype=ox.NamedNode(XSD + "date"))),
+        ]
+        span = f"from {first.isoformat()}" + (f" to {last.isoformat()}" if last is not None else "")
+        triples.append((RDFS + "label", ox.Literal(f"{slug}: {LABELS[answer.status]}, {span}", language="en")))
+        if last is not None:
+            triples.append((PG + "lastDay", ox.Literal(last.isoformat(), datatype=ox.NamedNode(XSD + "date"))))
+        if answer.common:
+            triples.append((PG + "agreementLevelBasis", ox.Literal(True)))
+        triples += [(PG + "party", ox.NamedNode(p)) for p in members]
+        quads += [ox.Quad(node, ox.NamedNode(p), o, graph) for p, o in triples]
+    store.extend(quads)
+    return len(grouped)
+
+
+def _order(item):
+    (agreement, first, last, answer), members = item
+    return (agreement, first, sorted(members), answer.status)
