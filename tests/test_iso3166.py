@@ -258,12 +258,98 @@ def test_csv_rules_are_enforced(tmp_path):
     bad.write_text(header + "".join(lines[1:]), encoding="utf-8")
     with pytest.raises(InputError, match="missing"):
         iso3166.load_rows(bad, codes)
-    gg = next(line for line in lines if line.startswith("GG,"))
-    bad.write_text(header + "".join(l for l in lines if l is not gg) + gg.replace(",territory,GB,", ",territory,,"),
+    sj = next(line for line in lines if line.startswith("SJ,"))  # a medium territory row, one source
+    assert ",territory,NO," in sj and ",medium," in sj
+    bad.write_text(header + "".join(l for l in lines if l is not sj) + sj.replace(",territory,NO,", ",territory,,"),
                    encoding="utf-8")
     with pytest.raises(InputError, match="sovereign_alpha2"):
         iso3166.load_rows(bad, codes)
-    bad.write_text(header + "".join(l for l in lines if l is not gg) + gg.replace(",medium,", ",high,"),
+    bad.write_text(header + "".join(l for l in lines if l is not sj) + sj.replace(",territory,NO,", ",territory,XX,"),
+                   encoding="utf-8")
+    with pytest.raises(InputError, match="not classified sovereign-state"):
+        iso3166.load_rows(bad, codes)
+    bad.write_text(header + "".join(l for l in lines if l is not sj) + sj.replace(",medium,", ",high,"),
                    encoding="utf-8")
     with pytest.raises(InputError, match="two independent sources"):
         iso3166.load_rows(bad, codes)
+
+
+# --- sovereignty as it is held (data/sovereignty.ttl and the rows it goes with) -----------------------
+
+KINGDOM = URIRef(PLACE + "kingdom-of-the-netherlands")
+PROV_DERIVED = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
+WDE = "http://www.wikidata.org/entity/"
+
+
+@pytest.fixture(scope="module")
+def sovereignty() -> rdflib.Graph:
+    return rdflib.Graph().parse(DATA / "sovereignty.ttl", format="turtle")
+
+
+def test_kingdom_of_the_netherlands_is_the_sovereign_of_aruba_curacao_and_sint_maarten(graph, sovereignty):
+    sovereigns = {graph.value(c, pg("territory")): graph.value(c, pg("sovereign"))
+                  for c in graph.subjects(RDF.type, pg("Sovereignty"))}
+    for a2 in ("AW", "CW", "SX"):
+        assert sovereigns[_place(a2)] == KINGDOM, a2
+        claim = URIRef(PGID + f"claim/{a2.lower()}-sovereignty")
+        assert str(graph.value(claim, RDFS.label)).startswith("Kingdom of the Netherlands sovereignty over")
+        assert URIRef("https://www.netherlandsandyou.nl/about-the-kingdom/one-kingdom---four-countries") in set(
+            graph.objects(claim, PROV_DERIVED))
+    assert _place("NL") not in set(sovereigns.values())  # the Netherlands is a constituent country
+    assert {pg("SovereignState"), pg("Polity"), pg("Place")} <= set(sovereignty.objects(KINGDOM, RDF.type))
+    assert set(sovereignty.objects(KINGDOM, pg("hasConstituentCountry"))) == {_place(a) for a in ("NL", "AW", "CW", "SX")}
+    assert set(sovereignty.objects(KINGDOM, pg("wikidataEntity"))) == {URIRef(WDE + "Q29999")}
+    assert len(list(sovereignty.objects(KINGDOM, PROV_DERIVED))) >= 2
+    assert str(sovereignty.value(KINGDOM, RDFS.label)) == iso3166.NON_ISO_SOVEREIGNS["kingdom-of-the-netherlands"]
+
+
+def test_crown_dependencies_are_not_under_uk_sovereignty(graph, sovereignty, rows):
+    commons = URIRef("https://commonslibrary.parliament.uk/research-briefings/cbp-8611/")
+    for a2 in ("GG", "JE", "IM"):
+        assert not list(graph.subjects(pg("territory"), _place(a2))), f"{a2} has a pg:Sovereignty"
+        assert graph.value(_place(a2), pg("politicalStatus")) == URIRef(CONCEPT + "special-status")
+        assert "not part of the United Kingdom" in str(graph.value(_place(a2), pg("statusNote")))
+        assert rows[a2]["confidence"] == "high"
+        resp = URIRef(PGID + f"claim/{a2.lower()}-external-responsibility")
+        assert (resp, RDF.type, pg("ExternalResponsibility")) in sovereignty
+        assert sovereignty.value(resp, pg("dependentTerritory")) == _place(a2)
+        assert sovereignty.value(resp, pg("responsibleState")) == _place("GB")
+        assert set(sovereignty.objects(resp, pg("responsibilityArea"))) == {
+            URIRef(CONCEPT + "defence"), URIRef(CONCEPT + "international-relations")}
+        assert commons in set(sovereignty.objects(resp, PROV_DERIVED))
+
+
+def test_wikidata_items_added_where_two_sources_agree(graph):
+    links = {str(s)[len(PLACE):].upper(): str(o) for s, o in graph.subject_objects(pg("wikidataEntity"))}
+    assert {a2: links[a2][len(WDE):] for a2 in ("NL", "MF", "SH", "SJ", "VI")} == {
+        "NL": "Q55", "MF": "Q126125", "SH": "Q192184", "SJ": "Q842829", "VI": "Q11703"}
+
+
+def test_a_non_iso_sovereign_must_be_declared(tmp_path):
+    import pycountry
+
+    codes = {c.alpha_2 for c in pycountry.countries}
+    rows = iso3166.load_rows(DATA / "territories.csv", codes)
+    assert iso3166.check_non_iso_sovereigns(DATA / "sovereignty.ttl", rows) == []
+    empty = tmp_path / "sovereignty.ttl"
+    empty.write_text("", encoding="utf-8")
+    problems = iso3166.check_non_iso_sovereigns(empty, rows)
+    assert len(problems) == 1 and "kingdom-of-the-netherlands" in problems[0]
+
+
+def test_sovereignty_shapes_catch_a_missing_responsible_state(sovereignty):
+    import pyshacl
+
+    everything = rdflib.Graph().parse(ROOT / "ontology" / "shapes.ttl", format="turtle")
+    shapes = rdflib.Graph()
+    for name in ("ExternalResponsibilityShape", "ExternalResponsibilityConceptShape", "ConstituentCountryShape"):
+        for t in everything.cbd(URIRef("https://w3id.org/pactgraph/shapes/" + name)):
+            shapes.add(t)
+    data = rdflib.Graph()
+    for path in (ROOT / "ontology" / "pactgraph.ttl", GENERATED, DATA / "sovereignty.ttl", DATA / "sources.ttl"):
+        data.parse(path, format="turtle")
+    conforms, _, text = pyshacl.validate(data, shacl_graph=shapes, inference="rdfs", advanced=False)
+    assert conforms, text
+    data.remove((URIRef(PGID + "claim/je-external-responsibility"), pg("responsibleState"), None))
+    conforms, _, text = pyshacl.validate(data, shacl_graph=shapes, inference="rdfs", advanced=False)
+    assert not conforms and "responsibleState" in text

@@ -84,7 +84,7 @@ STATUS_CONCEPTS = {
     ),
     "special-status": (
         "special status",
-        "An entry whose sources give it neither independence nor a single sovereign, such as an area held under an international arrangement or a state in free association with another; no sovereign is recorded.",
+        "An entry whose sources give it neither independence nor a single sovereign state, such as an area held under an international arrangement, a state in free association with another, or a Crown Dependency (a dependency of the British Crown that is not part of the United Kingdom); no sovereign is recorded.",
     ),
     "disputed-status": (
         "disputed status",
@@ -99,6 +99,19 @@ INDEX_FILES = {
     "4573066330": "A public GitHub JavaScript bundle mapping Wikidata items to ISO 3166-1 alpha-2 codes for countries and territories (file id 4573066330 in the search index; repository address not shown).",
     "65829310204": "A public GitHub Markdown progress table listing countries and territories with their Wikidata item and ISO 3166-1 alpha-2 code (file id 65829310204 in the search index; repository address not shown).",
     "54075088802": "A public GitHub Python file mapping Chinese place names to Wikidata items, including Hong Kong (Q8646) and Macau (Q14773) (file id 54075088802 in the search index; repository address not shown).",
+    "6521218648": "A public GitHub XSLT stylesheet that maps Wikidata entity IRIs to ISO 3166-1 alpha-2 codes (file id 6521218648 in the search index; repository address not shown).",
+    "9611691661": "A public GitHub data table listing countries and territories with their ISO 3166-1 alpha-2 code and Wikidata item (file id 9611691661 in the search index; repository address not shown).",
+    "19734770620": "A public GitHub file mapping ISO 3166-1 alpha-2 codes to Wikidata items (file id 19734770620 in the search index; repository address not shown).",
+    "68451875780": "A public GitHub source file listing Caribbean countries and territories with their name, Wikidata item and ISO 3166-1 alpha-2 code (file id 68451875780 in the search index; repository address not shown).",
+    "54501531758": "A public GitHub Python mapping of country names to Wikidata items that keeps the Netherlands (Q55) apart from the Kingdom of the Netherlands (Q29999) (file id 54501531758 in the search index; repository address not shown).",
+    "57484319454": "A public GitHub TypeScript mapping of ISO 3166-1 alpha-2 codes to Wikidata items that gives, for NL, the Netherlands (Q55) and the Kingdom of the Netherlands (Q29999) as two items (file id 57484319454 in the search index; repository address not shown).",
+}
+
+#: Sovereign states without an ISO 3166-1 code that data/territories.csv may name as a sovereign
+#: (column sovereign_alpha2): slug under id/place/ -> English label. Each is declared, with that
+#: label and its sources, in data/sovereignty.ttl (the generator checks it there).
+NON_ISO_SOVEREIGNS = {
+    "kingdom-of-the-netherlands": "Kingdom of the Netherlands",
 }
 
 #: English labels of the external sources this file declares (by their address, docs/model.md). A
@@ -127,6 +140,15 @@ SOURCE_LABELS = {
         "Wikipedia: Chagos Archipelago sovereignty dispute",
     "https://londondaily.com/key-facts-of-the-uk-mauritius-chagos-islands-sovereignty-agreement":
         "London Daily: key facts of the UK-Mauritius Chagos Islands sovereignty agreement",
+    "https://www.netherlandsandyou.nl/about-the-kingdom/one-kingdom---four-countries":
+        "Government of the Netherlands (netherlandsandyou.nl): One Kingdom – Four Countries",
+    "https://www.cbs.nl/en-gb/news/2012/01/dutch-caribbean-population-exceeds-21-thousand/dutch-caribbean":
+        "Statistics Netherlands (CBS): Dutch Caribbean",
+    "https://liquisearch.com/kingdom_of_the_netherlands/countries":
+        "LiquiSearch mirror of the encyclopaedia article on the Kingdom of the Netherlands: Countries",
+    "https://commonslibrary.parliament.uk/research-briefings/cbp-8611/":
+        "House of Commons Library briefing CBP-8611: the Crown Dependencies",
+    "https://simple.m.wikipedia.org/wiki/Crown_dependencies": "Simple English Wikipedia: Crown dependencies",
 }
 
 PREFIXES = (
@@ -256,7 +278,9 @@ def load_rows(path: Path, codes: set[str]) -> dict[str, Row]:
         raise InputError(f"{path}: rows must cover exactly the {len(codes)} ISO 3166-1 entries "
                          f"(missing: {sorted(codes - set(rows))}, unknown: {sorted(set(rows) - codes)})")
     for row in rows.values():
-        if row.sovereign and rows[row.sovereign].classification != "sovereign-state":
+        if row.sovereign in NON_ISO_SOVEREIGNS:
+            continue
+        if row.sovereign and (row.sovereign not in rows or rows[row.sovereign].classification != "sovereign-state"):
             raise InputError(f"{path}: {row.alpha2}: sovereign {row.sovereign} is not classified sovereign-state")
     return rows
 
@@ -369,6 +393,31 @@ def check_sources(sources_ttl: Path, tokens: set[str]) -> list[str]:
     return problems
 
 
+def check_non_iso_sovereigns(sovereignty_ttl: Path, rows: dict[str, Row]) -> list[str]:
+    """A sovereign without an ISO code that a row names is declared in data/sovereignty.ttl as a
+    pg:SovereignState with the English label of NON_ISO_SOVEREIGNS."""
+    used = sorted({r.sovereign for r in rows.values() if r.sovereign in NON_ISO_SOVEREIGNS})
+    if not used:
+        return []
+    import rdflib
+    from rdflib import RDF, RDFS, URIRef
+
+    g = rdflib.Graph()
+    if sovereignty_ttl.is_file():
+        g.parse(sovereignty_ttl, format="turtle")
+    problems = []
+    for slug in used:
+        node = URIRef(PLACE + slug)
+        if (node, RDF.type, URIRef(PG + "SovereignState")) not in g:
+            problems.append(f"{slug}: named as a sovereign in data/territories.csv but not declared as a "
+                            f"pg:SovereignState in {sovereignty_ttl.name}")
+        english = {str(l) for l in g.objects(node, RDFS.label) if l.language == "en"}
+        if english and english != {NON_ISO_SOVEREIGNS[slug]}:
+            problems.append(f"{slug}: {sovereignty_ttl.name} labels it {sorted(english)}, "
+                            f"NON_ISO_SOVEREIGNS {NON_ISO_SOVEREIGNS[slug]!r}")
+    return problems
+
+
 # ---------------------------------------------------------------------------------------------------
 # Turtle
 # ---------------------------------------------------------------------------------------------------
@@ -412,7 +461,12 @@ class Node:
 
 
 def place_ref(a2: str) -> str:
+    """The place of an ISO entry (by alpha-2 code) or of a sovereign state without one (by slug)."""
     return "place:" + a2.lower()
+
+
+def sovereign_label(sovereign: str, entries: dict[str, Entry]) -> str:
+    return NON_ISO_SOVEREIGNS[sovereign] if sovereign in NON_ISO_SOVEREIGNS else entries[sovereign].label_en
 
 
 def build(entries: dict[str, Entry], rows: dict[str, Row], wikidata: dict[str, WikidataRow]) -> str:
@@ -514,7 +568,7 @@ def build(entries: dict[str, Entry], rows: dict[str, Row], wikidata: dict[str, W
                                    [source_ref(t) for t in w.sources], medium=True))
         if r.classification == "territory" and not r.curated:
             c = Node(f"claim:{a2.lower()}-sovereignty", ["pg:Sovereignty"])
-            c.add("rdfs:label", lit(f"{entries[r.sovereign].label_en} sovereignty over {e.label_en}", "en"))
+            c.add("rdfs:label", lit(f"{sovereign_label(r.sovereign, entries)} sovereignty over {e.label_en}", "en"))
             c.add("pg:territory", place_ref(a2))
             c.add("pg:sovereign", place_ref(r.sovereign))
             if r.confidence == "medium":
@@ -559,6 +613,7 @@ def generate(root: Path, check_places_file: bool = True) -> str:
         problems = check_places(root / "data" / "places.ttl", entries, rows, wikidata)
         tokens = {t for r in rows.values() for t in r.sources} | {t for w in wikidata.values() for t in w.sources}
         problems += check_sources(root / "data" / "sources.ttl", tokens)
+        problems += check_non_iso_sovereigns(root / "data" / "sovereignty.ttl", rows)
         if problems:
             raise InputError("data/places.ttl or data/sources.ttl and the ISO 3166-1 inputs disagree:\n  " + "\n  ".join(problems))
     return build(entries, rows, wikidata)
