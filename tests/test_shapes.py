@@ -247,3 +247,38 @@ def test_invalid_fixture_fails_on_expected_shape(path, context, shapes):
     found = result_shapes(results, shapes)
     assert expand(expect) in found, f"{path.name}: {expect} did not fire; got:\n{describe(results, shapes)}"
     assert found == expected, f"{path.name}: unexpected shapes fired:\n{describe(results, shapes)}"
+
+
+# --- semantic gaps (issue 9): what the new shapes let through ----------------------------------------
+
+_PLACES = """
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix prov: <http://www.w3.org/ns/prov#> . @prefix pg: <https://w3id.org/pactgraph/ontology/> .
+@prefix place: <https://w3id.org/pactgraph/id/place/> . @prefix claim: <https://w3id.org/pactgraph/id/claim/> .
+@prefix source: <https://w3id.org/pactgraph/id/source/> .
+place:fr a pg:SovereignState ; rdfs:label "France"@en ; prov:wasDerivedFrom source:seed-article .
+place:jp a pg:SovereignState ; rdfs:label "Japan"@en ; prov:wasDerivedFrom source:seed-article .
+place:nc a pg:Territory ; rdfs:label "New Caledonia"@en ; prov:wasDerivedFrom source:seed-article .
+claim:nc-sovereignty a pg:Sovereignty ; rdfs:label "first"@en ; pg:territory place:nc ; pg:sovereign place:fr ;
+    prov:wasDerivedFrom source:seed-article {first} .
+claim:nc-jp-sovereignty a pg:Sovereignty ; rdfs:label "second"@en ; pg:territory place:nc ; pg:sovereign {second_sovereign} ;
+    prov:wasDerivedFrom source:seed-article {second} .
+"""
+
+
+@pytest.mark.parametrize("first,second,sovereign,overlap", [
+    ("", "", "place:jp", True),  # no dates: both hold at once
+    ('; pg:startDate "1900"^^xsd:gYear ; pg:endDate "1961"^^xsd:gYear', '; pg:startDate "1962"^^xsd:gYear', "place:jp", False),
+    ('; pg:endDate "1961-07"^^xsd:gYearMonth', '; pg:startDate "1961"^^xsd:gYear', "place:jp", False),  # may meet
+    ('; pg:endDate "1963"^^xsd:gYear', '; pg:startDate "1961-07"^^xsd:gYearMonth', "place:jp", True),  # ends after
+    ('; pg:startDate "1962"^^xsd:gYear', '; pg:endDate "1961"^^xsd:gYear', "place:jp", False),  # the other way round
+    ("", "", "place:fr", False),  # the same sovereign twice is not two sovereigns
+])
+def test_sovereignty_overlap(first, second, sovereign, overlap, context, shapes):
+    data = with_context(context, ROOT / "ontology" / "pactgraph.ttl")
+    data.parse(data=_PLACES.replace("{first}", first).replace("{second}", second)
+               .replace("{second_sovereign}", sovereign), format="turtle")
+    conforms, results, _ = validate(data, shapes)
+    fired = PGSH + "SovereigntyOverlapShape" in result_shapes(results, shapes)
+    assert fired == overlap, describe(results, shapes)
+    assert conforms == (not overlap), describe(results, shapes)

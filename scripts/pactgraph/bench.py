@@ -673,6 +673,17 @@ def _reference_pipeline(cfg: dict, rec: _Recorder) -> dict:
         ds = rdflib.Dataset(default_union=True)
         for f in files:
             ds.graph(rdflib.URIRef(f.graph)).parse(str(f.path), format="turtle")
+        # The status periods are derived by the project's one rule (status.py), not by a query engine:
+        # both pipelines get the same graph/status, so the queries compare engines on the same data.
+        import pyoxigraph as ox
+
+        from .sources import load_store
+        from .status import STATUS_GRAPH
+
+        periods = load_store(files).quads_for_pattern(None, None, None, ox.NamedNode(STATUS_GRAPH))
+        ds.graph(rdflib.URIRef(STATUS_GRAPH)).parse(
+            data=ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in periods),
+                              format=ox.RdfFormat.N_TRIPLES).decode("utf-8"), format="nt")
     out["info"]["quads"] = len(ds)
     out["info"]["graphs"] = len(files)
 

@@ -10,8 +10,15 @@ import argparse
 import sys
 from pathlib import Path
 
-from .errors import EXIT_OK, EXIT_USAGE, PactgraphError
+from .errors import EXIT_OK, EXIT_USAGE, PactgraphError, visible
 from .version import VERSION
+
+#: defaults of the bounds on `query` and `sparql` (kept here, not imported, so that `--help` loads
+#: nothing heavy; queries.py has the same values)
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MAX_ROWS = 100_000
+MAX_QUERY_DEPTH = 64
+MAX_NESTING = 64
 
 
 def _param(text: str) -> tuple[str, str]:
@@ -24,7 +31,38 @@ def _param(text: str) -> tuple[str, str]:
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # argparse exits 2 too; keep its one-line style
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USAGE, f"pactgraph: error: {message}\n")
+        self.exit(EXIT_USAGE, visible(f"pactgraph: error: {message}") + "\n")
+
+
+def _positive(kind, least=0):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not value >= least:  # NaN too
+            raise argparse.ArgumentTypeError(f"expected {least} or more, got {text!r}")
+        return value
+    return parse
+
+
+def _bounds(p) -> None:
+    """The options that bound a query run by `query` and `sparql`."""
+    p.add_argument("--timeout", type=_positive(float), default=DEFAULT_TIMEOUT, metavar="S",
+                   help=f"stop the query after S seconds, exit 2 (default {DEFAULT_TIMEOUT:g}; 0: no limit)")
+    p.add_argument("--max-rows", type=_positive(int), default=DEFAULT_MAX_ROWS, metavar="N",
+                   help=f"refuse a result of more than N rows or triples, exit 2 (default {DEFAULT_MAX_ROWS:,}; 0: no limit)")
+    p.add_argument("--max-depth", type=_positive(int, 1), default=MAX_QUERY_DEPTH, metavar="N",
+                   help=f"refuse a query whose brackets nest deeper than N, before the engine sees it (default {MAX_QUERY_DEPTH})")
+    p.add_argument("--max-memory", type=_positive(int), default=None, metavar="MB",
+                   help="memory the query may take beyond the loaded graph, in MiB (default: half the machine's "
+                        "available memory; 0: no limit)")
+
+
+def _nesting(p) -> None:
+    p.add_argument("--max-nesting", type=_positive(int, 1), default=MAX_NESTING, metavar="N",
+                   help=f"refuse a source file whose blank nodes or collections nest deeper than N, exit 2 "
+                        f"(default {MAX_NESTING})")
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -41,21 +79,25 @@ def make_parser() -> argparse.ArgumentParser:
                    help="write no site (a page per resource, index, pictures); for large datasets")
     b.add_argument("--engine", choices=("oxigraph", "pyshacl"), default="oxigraph",
                    help="SHACL engine: shapes compiled to SPARQL on Oxigraph (default) or the pyshacl reference")
+    _nesting(b)
 
     v = sub.add_parser("validate", help="validate the data against the shapes (exit 0 conforms, 1 not)")
     v.add_argument("--data", type=Path, help="data folder (default: data/)")
     v.add_argument("--engine", choices=("oxigraph", "pyshacl"), default="oxigraph",
                    help="SHACL engine: shapes compiled to SPARQL on Oxigraph (default) or the pyshacl reference")
+    _nesting(v)
 
     q = sub.add_parser("query", help="run a canned query")
     q.add_argument("name", nargs="?", help="query name (see --list)")
     q.add_argument("--list", action="store_true", help="list the queries: name, then question")
     q.add_argument("--param", "-p", action="append", type=_param, default=[], metavar="NAME=VALUE")
     q.add_argument("--format", "-f", choices=("table", "csv", "tsv", "json"), default="table")
+    _bounds(q)
 
     s = sub.add_parser("sparql", help="run an ad-hoc SPARQL query (text or file) on the built graph")
     s.add_argument("query", help="SPARQL text, or the path of a .rq file")
     s.add_argument("--format", "-f", choices=("table", "csv", "tsv", "json"), default="table")
+    _bounds(s)
 
     # Commands that live in their own module: each defines HELP, add_arguments(parser) and
     # run(project, args), and keeps its module-level imports to the standard library.
@@ -66,7 +108,8 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 #: command name -> module in this package
-PLUGIN_COMMANDS: dict[str, str] = {"serve": "serve", "load": "load", "generate": "generate", "bench": "bench"}
+PLUGIN_COMMANDS: dict[str, str] = {"serve": "serve", "load": "load", "generate": "generate", "bench": "bench",
+                                   "status": "status_command"}
 
 
 def _plugin(name: str):
@@ -85,18 +128,32 @@ def main(argv: list[str] | None = None) -> int:
             return _plugin(args.command).run(project, args)
         return COMMANDS[args.command](project, args)
     except PactgraphError as err:
-        print(f"pactgraph: {'error: ' if err.exit_code == EXIT_USAGE else ''}{err}", file=sys.stderr)
+        print(visible(f"pactgraph: {'error: ' if err.exit_code == EXIT_USAGE else ''}{err}"), file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
+        print("pactgraph: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of our output went away (`| head`): stop quietly
+        import os
+
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit flush cannot fail
+        except (OSError, ValueError, AttributeError):
+            pass
+        return 141
 
 
 def cmd_build(project, args) -> int:
+    from . import sources
     from .build import build
 
     log = (lambda *a: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
-    result = build(project, out_dir=args.out, data_dir=args.data, log=log, engine=args.engine,
-                   pages=args.pages)
+    default, sources.MAX_NESTING = sources.MAX_NESTING, args.max_nesting  # build() loads with the module's limit
+    try:
+        result = build(project, out_dir=args.out, data_dir=args.data, log=log, engine=args.engine,
+                       pages=args.pages)
+    finally:
+        sources.MAX_NESTING = default
     if not args.quiet:
         print(result.summary())
     return EXIT_OK
@@ -107,16 +164,15 @@ def cmd_validate(project, args) -> int:
     from .validate import validate_store
 
     files = source_files(project, args.data)
-    store = load_store(files)
+    store = load_store(files, args.max_nesting)
     report = validate_store(store, files, project.shapes_files(), project.ontology_shapes_files(), project.root,
                             engine=args.engine)
-    print(report.text())
+    print(visible(report.text()))
     return EXIT_OK if report.conforms else 1
 
 
 def cmd_query(project, args) -> int:
     from . import queries
-    from .results import write
 
     found = queries.discover(project.queries_dir)
     if args.list:
@@ -127,28 +183,44 @@ def cmd_query(project, args) -> int:
         raise_usage("query needs a NAME or --list")
     q = queries.get(found, args.name)
     subs = q.bindings(dict(args.param))
-    from .store import open_store
-
     # Parameters are projected, so each CSV/JSON row says what it answers; the table omits them.
-    write(queries.run(open_store(project), q.text, subs), args.format, sys.stdout, hide=frozenset(q.params))
+    _run_bounded(project, args, q.text, subs, hide=frozenset(q.params))
     return EXIT_OK
 
 
 def cmd_sparql(project, args) -> int:
     from . import queries
-    from .errors import InputError
-    from .results import write
-    from .store import open_store
 
     text = args.query
     path = Path(text)
     if text.endswith(".rq") or (len(text) < 4096 and "\n" not in text and path.is_file()):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as err:
-            raise InputError(f"cannot read query file {path}: {err.strerror}") from None
-    write(queries.run(open_store(project), text, prefixes=True), args.format, sys.stdout)
+        text = queries.read_query_text(path)
+    _run_bounded(project, args, text, None, prefixes=True)
     return EXIT_OK
+
+
+def _run_bounded(project, args, text, subs, hide=frozenset(), prefixes=False) -> None:
+    """Check the query, load the graph, run the query in a child process within the bounds."""
+    from . import queries
+    from .results import write
+    from .store import open_store
+
+    text = queries.check_text(text, args.max_depth)  # before the graph is loaded: a refusal is immediate
+    store = open_store(project)
+    memory = args.max_memory
+    if memory is None:
+        from .store import available_memory
+
+        available = available_memory()
+        memory = available // 2 if available else 0
+    else:
+        memory *= 1024 * 1024
+
+    def job(stream):
+        result = queries.run(store, text, subs, prefixes=prefixes, max_depth=args.max_depth)
+        write(result, args.format, stream, hide=hide, max_rows=args.max_rows or None)
+
+    queries.run_isolated(job, sys.stdout, timeout=args.timeout or None, max_memory=memory or None)
 
 
 def raise_usage(message: str):

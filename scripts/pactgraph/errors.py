@@ -19,3 +19,12 @@ class ChecksFailed(PactgraphError):
     """The build ran but the data did not conform or a check failed."""
 
     exit_code = EXIT_CHECKS_FAILED
+
+
+def visible(text: str) -> str:
+    """`text` with every character a terminal would not show (controls, format characters such as a
+    byte order mark, separators other than the space, unassigned code points) named: `[U+0000]`.
+    Line feeds and tabs stay, so a message of several lines keeps its lines."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() or c in "\n\t" else f"[U+{ord(c):04X}]" for c in text)

@@ -23,7 +23,16 @@ PARAM_TYPES = ("iri", "date", "string", "integer")
 _PARAM = re.compile(r"^#\s*@param\s+(\w+)\s+(\w+)(?:\s+(\S+))?(?:\s+--\s*(.*))?\s*$")
 _QUESTION = re.compile(r"^#\s*Question:\s*(.*)$", re.IGNORECASE)
 _RETURNS = re.compile(r"^#\s*Returns:\s*(.*)$", re.IGNORECASE)
-_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+$")
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]+")
+_PREFIXED = re.compile(r"([A-Za-z][\w.-]*):(?!//)")
+
+#: defaults of the bounds on `pactgraph query` and `pactgraph sparql` (options --timeout, --max-rows,
+#: --max-depth)
+DEFAULT_TIMEOUT = 60.0
+DEFAULT_MAX_ROWS = 100_000
+#: deepest nesting of brackets ( [ { in a query: the engine's parser recurses on them, and a query of
+#: 10,000 nested parentheses overflows its stack (a crash, not an error)
+MAX_QUERY_DEPTH = 64
 _ORDER_BY = re.compile(r"\bORDER\s+BY\b", re.IGNORECASE)
 
 
@@ -73,10 +82,7 @@ def to_term(param: Param, value: str, query: str = "?"):
     """The RDF term for a parameter value, or InputError saying why it is not one."""
     bad = f"parameter {param.name!r} of query {query!r}"
     if param.type == "iri":
-        iri = expand(value.strip("<>"))
-        if not _IRI.match(iri):
-            raise InputError(f"{bad}: {value!r} is not an IRI (give a full IRI or a prefixed name such as pgid:place/jp)")
-        return ox.NamedNode(iri)
+        return iri_term(value, bad)
     if param.type == "date":
         try:
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
@@ -92,8 +98,46 @@ def to_term(param: Param, value: str, query: str = "?"):
     return ox.Literal(value)
 
 
+def iri_term(value: str, what: str):
+    """The NamedNode for a parameter value: `<full IRI>`, a full IRI, or a prefixed name with one of
+    the project's prefixes (pgid:place/jp); InputError otherwise."""
+    from .errors import visible
+
+    hint = "give a full IRI or a prefixed name such as pgid:place/jp"
+    text = value[1:-1] if value.startswith("<") and value.endswith(">") else value
+    m = _PREFIXED.match(text)
+    if text is value and m and m.group(1) not in PREFIXES:
+        known = ", ".join(sorted(PREFIXES))
+        raise InputError(visible(f"{what}: {value!r} has an unknown prefix {m.group(1)!r} (known prefixes: {known}; "
+                                 "write any other IRI in full, in <...>)"))
+    iri = expand(text)
+    if not _IRI.fullmatch(iri):
+        raise InputError(visible(f"{what}: {value!r} is not an IRI ({hint})"))
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as err:
+        raise InputError(visible(f"{what}: {value!r} is not an IRI ({err}; {hint})")) from None
+
+
+def read_query_text(path: Path) -> str:
+    """The text of a query file (UTF-8, a byte order mark dropped); InputError naming the file if it
+    is a folder, cannot be read or is not UTF-8."""
+    try:
+        data = path.read_bytes()
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a folder, not a query file") from None
+    except OSError as err:
+        raise InputError(f"{path}: cannot read: {err.strerror or err}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise InputError(f"{path}:{line}: not UTF-8 (byte 0x{data[err.start]:02X}); save the file as UTF-8") from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
 def parse_query_file(path: Path) -> CannedQuery:
-    text = path.read_text(encoding="utf-8")
+    text = read_query_text(path)
     question = returns = ""
     params: dict[str, Param] = {}
     for number, line in enumerate(text.splitlines(), 1):
@@ -128,7 +172,8 @@ def get(queries: dict[str, CannedQuery], name: str) -> CannedQuery:
     return queries[name]
 
 
-def run(store: ox.Store, text: str, substitutions=None, *, prefixes: bool = False):
+def run(store: ox.Store, text: str, substitutions=None, *, prefixes: bool = False,
+        max_depth: int = MAX_QUERY_DEPTH):
     """Run SPARQL over the union of the named graphs; a syntax error becomes an InputError.
 
     `substitutions` ({Variable: term}) pre-bind variables with a VALUES block at the head of the WHERE
@@ -136,7 +181,11 @@ def run(store: ox.Store, text: str, substitutions=None, *, prefixes: bool = Fals
     substitution: that binds after planning, so the planner cannot start from the bound variable
     (measured on the 100k-triple synthetic world: shared-partners-by-type 7.4 s substituted vs 0.01 s
     with VALUES; docs/benchmarks.md).
+
+    The text is checked before the engine sees it (check_text): an update, or brackets nested deeper
+    than `max_depth`, is an InputError.
     """
+    text = check_text(text, max_depth)
     if substitutions:
         from .sparql_text import bind_values
 
@@ -145,7 +194,32 @@ def run(store: ox.Store, text: str, substitutions=None, *, prefixes: bool = Fals
         return store.query(text, use_default_graph_as_union=True,
                            prefixes=PREFIXES if prefixes else None)
     except SyntaxError as err:
-        raise InputError(f"SPARQL syntax error: {err}") from None
+        from .errors import visible
+
+        message = " ".join(str(err).split())  # one line: the engine's lists of expected characters run long
+        if len(message) > 300:
+            message = message[:300] + "..."
+        raise InputError(visible(f"SPARQL syntax error: {message}")) from None
+
+
+def check_text(text: str, max_depth: int = MAX_QUERY_DEPTH) -> str:
+    """The query text without a byte order mark, once it is known to be a query the engine can take:
+    InputError for an update (INSERT, LOAD, DROP...), which the embedded store must never run, and for
+    brackets nested deeper than `max_depth`."""
+    from .sparql_text import UPDATE_KEYWORDS, first_keyword, nesting
+
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if sum(text.count(c) for c in "([{") > max_depth:  # else it cannot nest deeper
+        depth, line = nesting(text, max_depth)
+        if depth > max_depth:
+            raise InputError(f"the query nests brackets more than {max_depth} deep (line {line}); "
+                             "simplify it (or raise --max-depth)")
+    keyword = first_keyword(text)
+    if keyword in UPDATE_KEYWORDS:
+        raise InputError(f"updates are not supported ({keyword}): pactgraph runs queries only "
+                         "(SELECT, CONSTRUCT, DESCRIBE, ASK); change the sources and rebuild instead")
+    return text
 
 
 def parallel_map(fn, items, workers: int | None = None) -> list:
@@ -225,5 +299,145 @@ def _diff(want, got, params) -> str:
 
 
 def violation_checks(queries_dir: Path) -> list[Path]:
-    """QC queries (`checks/*-violation.rq`): each must return no rows."""
-    return sorted((queries_dir / "checks").glob("*-violation.rq"))
+    """QC queries (`checks/*-violation.rq`): each must return no rows. Each is read once here, so a
+    folder or a file that cannot be read or is not UTF-8 stops the build with its name."""
+    paths = sorted((queries_dir / "checks").glob("*-violation.rq"))
+    for path in paths:
+        read_query_text(path)
+    return paths
+
+
+# -- running a query for a person, within bounds ----------------------------------------------------
+
+
+def run_isolated(job, out, *, timeout: float | None = DEFAULT_TIMEOUT, max_memory: int | None = None) -> None:
+    """Run `job(stream)` (a query that writes its results to the text stream it is given) in a child
+    process, and copy what it writes to `out`.
+
+    The child can be stopped whatever the engine is doing, which a thread cannot: after `timeout`
+    seconds (InputError), on Ctrl-C (KeyboardInterrupt, the child killed first), and when it
+    dies (a crash of the engine becomes an InputError, not the end of this process). With
+    `max_memory` (bytes) the child cannot grow by more than that. The child shares the loaded
+    store (fork: nothing is copied until written). Without fork (not POSIX), `job` runs here.
+    """
+    import os
+
+    if not hasattr(os, "fork"):
+        job(out)
+        return
+    import codecs
+    import selectors
+    import signal
+    import time
+
+    from .errors import PactgraphError
+
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns
+        code = 0
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            # The engine writes its own lines on a crash (an allocation failure): the parent reports it.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(out_r)
+            os.close(err_r)
+            if max_memory:
+                _limit_memory(max_memory)
+            with open(out_w, "w", encoding="utf-8", closefd=True) as stream:
+                job(stream)
+        except PactgraphError as err:
+            os.write(err_w, f"{err.exit_code}\t{err}".encode("utf-8", "replace"))
+            code = 3
+        except MemoryError:
+            os.write(err_w, b"2\tthe query needs more memory than allowed (--max-memory)")
+            code = 3
+        except OSError as err:  # what the engine raises for a SERVICE call that fails
+            os.write(err_w, f"2\tthe query failed: {' '.join(str(err).split())}".encode("utf-8", "replace"))
+            code = 3
+        except BaseException as err:  # noqa: BLE001 - reported in one line by the parent
+            os.write(err_w, f"2\tthe query failed: {type(err).__name__}: {' '.join(str(err).split())}"
+                     .encode("utf-8", "replace"))
+            code = 3
+        finally:
+            os._exit(code)
+    os.close(out_w)
+    os.close(err_w)
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    errors = bytearray()
+    import math
+
+    deadline = time.monotonic() + timeout if timeout and math.isfinite(timeout) else None
+    sel = selectors.DefaultSelector()
+    sel.register(out_r, selectors.EVENT_READ)
+    sel.register(err_r, selectors.EVENT_READ)
+    done = False
+    try:
+        open_fds = 2
+        while open_fds:
+            wait = None if deadline is None else deadline - time.monotonic()
+            if wait is not None and wait <= 0:
+                raise InputError(f"the query did not finish within {timeout:g} s and was stopped; "
+                                 "simplify it (or raise --timeout)")
+            for key, _ in sel.select(wait):
+                chunk = os.read(key.fd, 65536)
+                if not chunk:
+                    sel.unregister(key.fd)
+                    open_fds -= 1
+                elif key.fd == out_r:
+                    out.write(decoder.decode(chunk))
+                else:
+                    errors += chunk
+        out.write(decoder.decode(b"", final=True))
+        _, status = os.waitpid(pid, 0)
+        done = True
+    finally:
+        if not done:
+            _kill(pid)
+        sel.close()
+        os.close(out_r)
+        os.close(err_r)
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        name = signal.Signals(sig).name if sig in signal.Signals._value2member_map_ else str(sig)
+        why = " (out of memory: raise --max-memory, or add LIMIT)" if max_memory and sig in (signal.SIGABRT, signal.SIGKILL, signal.SIGSEGV) else ""
+        raise InputError(f"the query engine stopped with signal {name}{why}; the query is too large for it")
+    if errors:
+        code, _, message = errors.decode("utf-8", "replace").partition("\t")
+        err = PactgraphError(message)
+        err.exit_code = int(code) if code.isdigit() else 2
+        raise err
+    if os.WEXITSTATUS(status) != 0:
+        raise InputError(f"the query failed (exit status {os.WEXITSTATUS(status)})")
+
+
+def _kill(pid: int) -> None:
+    import os
+    import signal
+
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:
+        pass
+
+
+def _limit_memory(extra: int) -> None:
+    """Let this process grow by at most `extra` bytes of address space beyond what it has now."""
+    import resource
+
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            size = int(f.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return
+    limit = size + extra
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))

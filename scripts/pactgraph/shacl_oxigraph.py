@@ -196,6 +196,8 @@ class Result:
     severity: str = SH + "Violation"
     messages: tuple[str, ...] = ()
     source_constraint: object = None
+    #: the messages as literals (with their language tags), when known; else `messages` are plain
+    message_terms: tuple = ()
 
     @property
     def message(self) -> str | None:
@@ -228,6 +230,9 @@ class Check:
     severity: str = SH + "Violation"
     source_constraint: object = None
     sparql_messages: tuple[str, ...] = ()
+    #: sh:message literals of the shape and of the SPARQL constraint, language tags kept
+    message_terms: tuple = ()
+    sparql_message_terms: tuple = ()
     dedup_store: bool = False  # run on a copy without duplicate triples (the query counts rows)
 
 
@@ -421,6 +426,7 @@ class Compiler:
         self.var = _Vars()
         self._regex_ok: dict[tuple[str, str], bool] = {}
         self._probe = ox.Store()
+        self.custom_parameters = custom_parameters(sg)
 
     # --- shape properties --------------------------------------------------------------------------
 
@@ -431,10 +437,14 @@ class Compiler:
         v = self.sg.value(shape, sh(name))
         return isinstance(v, ox.Literal) and v.value in ("true", "1")
 
-    def messages(self, shape) -> tuple[str, ...]:
+    def message_literals(self, shape) -> tuple:
+        """The shape's sh:message literals (language tags kept), English or untagged first."""
         msgs = [m for m in self.sg.objects(shape, sh("message")) if isinstance(m, ox.Literal)]
         msgs.sort(key=lambda m: (m.language not in (None, "en"), m.language or "", m.value))
-        return tuple(m.value for m in msgs)
+        return tuple(msgs)
+
+    def messages(self, shape) -> tuple[str, ...]:
+        return tuple(m.value for m in self.message_literals(shape))
 
     def severity(self, shape) -> str:
         s = self.sg.value(shape, sh("severity"))
@@ -448,6 +458,9 @@ class Compiler:
 
     def check_parameters(self, shape) -> None:
         for p in self.sg.predicates(shape):
+            if p in self.custom_parameters:
+                raise Unsupported(f"the custom constraint component {show(self.custom_parameters[p])} "
+                                  f"(parameter {show(p)})")
             if p.value.startswith(SH) and p.value[len(SH):] not in KNOWN_PARAMETERS:
                 raise Unsupported(f"sh:{p.value[len(SH):]}")
 
@@ -674,7 +687,7 @@ class Compiler:
         sg = self.sg
         parts = self._count_parts(shape, v, p, "minCount", "maxCount")
         for ul in sg.objects(shape, sh("uniqueLang")):
-            if _boolean(ul, "sh:uniqueLang"):
+            if _boolean(ul, "sh:uniqueLang") and ul.value == "true":
                 a, b = self.var("x"), self.var("x")
                 parts.append(f"NOT EXISTS {{ {v} {p} {a} . {v} {p} {b} . FILTER(!sameTerm({a}, {b}) && "
                              f"isLiteral({a}) && isLiteral({b}) && LANG({a}) != \"\" && "
@@ -740,7 +753,8 @@ class Compiler:
         sg = self.sg
         checks: list[Check] = []
         prop = self.is_property_shape(shape)
-        common = dict(root=root, shape=shape, messages=self.messages(shape), severity=self.severity(shape),
+        common = dict(root=root, shape=shape, messages=self.messages(shape), message_terms=self.message_literals(shape),
+                      severity=self.severity(shape),
                       node_shape=not prop)
         path = ptext = None
         # Data side first: scan the triples of the path, test the value, then whether the subject is a
@@ -834,6 +848,8 @@ class Compiler:
         for ul in sg.objects(shape, sh("uniqueLang")):
             if not _boolean(ul, "sh:uniqueLang"):
                 raise Unsupported("sh:uniqueLang false (pyshacl treats it as a failing constraint)")
+            if ul.value != "true":  # only true activates it ("1"^^xsd:boolean does not: W3C uniqueLang-002)
+                continue
             same_lang = ("isLiteral(?a) && LANG(?a) != \"\" && !sameTerm(?a, ?b) && "
                          "LCASE(LANG(?a)) = LCASE(LANG(?b))")
             if data_first:
@@ -883,9 +899,15 @@ class Compiler:
         current = shape if isinstance(shape, ox.NamedNode) else None
         query, dedup = rewrite_select(selects[0].value, focus, common.get("path_text"), current,
                                       self.prefix_map(constraint), self.class_closure)
-        messages = tuple(m.value for m in sg.objects(constraint, sh("message")) if isinstance(m, ox.Literal))
+        literals = tuple(m for m in sg.objects(constraint, sh("message")) if isinstance(m, ox.Literal))
+        messages = tuple(m.value for m in literals)
+        try:  # parsed (on an empty store) now, so that a query Oxigraph rejects goes to the fallback
+            self._probe.query(self.prefixes(constraint) + query, custom_functions=CUSTOM_FUNCTIONS)
+        except SyntaxError as err:
+            raise Unsupported(f"a SPARQL constraint that does not parse here ({' '.join(str(err).split())[:160]})")
         return Check(component=SH + "SPARQLConstraintComponent", query=self.prefixes(constraint) + query,
                      kind="sparql", source_constraint=constraint, sparql_messages=messages, dedup_store=dedup,
+                     sparql_message_terms=literals,
                      **common)
 
     def prefixes(self, constraint) -> str:
@@ -899,7 +921,15 @@ class Compiler:
         global_declares = [d for o in onts for d in sg.objects(o, sh("declare"))]
         prefixes: dict[str, str] = {}
         for pv in sg.objects(constraint, sh("prefixes")):
-            own = sg.objects(pv, sh("declare"))
+            own = list(sg.objects(pv, sh("declare")))
+            seen, todo = {pv}, list(sg.objects(pv, ox.NamedNode(OWL + "imports")))
+            while todo:  # the declarations of what it imports, transitively (W3C sparql/node/prefixes-001)
+                imported = todo.pop()
+                if imported in seen:
+                    continue
+                seen.add(imported)
+                own += sg.objects(imported, sh("declare"))
+                todo += sg.objects(imported, ox.NamedNode(OWL + "imports"))
             declares = own if (own and pv in onts) else global_declares + own
             for dec in declares:
                 pfx, ns = sg.objects(dec, sh("prefix")), sg.objects(dec, sh("namespace"))
@@ -932,6 +962,19 @@ def _boolean(term, what: str) -> bool:
     if isinstance(term, ox.Literal) and term.value in ("true", "1", "false", "0"):
         return term.value in ("true", "1")
     raise Unsupported(f"{what} that is not a boolean")
+
+
+def custom_parameters(sg: ShapesGraph) -> dict:
+    """Parameter path -> constraint component, for every component the shapes graph declares
+    (sh:ConstraintComponent, or anything with sh:parameter): a shape using one is never compiled."""
+    components = set(sg.subjects(RDF_TYPE, sh("ConstraintComponent"))) | set(sg.subjects_of(sh("parameter")))
+    out = {}
+    for c in components:
+        for param in sg.objects(c, sh("parameter")):
+            for path in sg.objects(param, sh("path")):
+                if isinstance(path, ox.NamedNode) and not path.value.startswith(SH):
+                    out[path] = c
+    return out
 
 
 def is_implicit_class_target(sg: ShapesGraph, shape) -> bool:
@@ -1254,6 +1297,7 @@ class Validator:
 
     def __init__(self, shapes: ShapesGraph):
         self.sg = shapes
+        self.rewritten_constants = rewritten_constants(shapes.triples)
 
     def roots(self) -> list:
         """The shapes with targets, in a stable order."""
@@ -1265,7 +1309,8 @@ class Validator:
                     roots.append(s)
         for t in sorted({RDFS_CLASS, *self.sg.subjects(RDFS_SUBCLASS_OF, RDFS_CLASS)}, key=str):
             for s in self.sg.subjects(RDF_TYPE, t):
-                shapey = any(p.value.startswith(SH) for p in self.sg.predicates(s)) or any(
+                custom = custom_parameters(self.sg)
+                shapey = any(p.value.startswith(SH) or p in custom for p in self.sg.predicates(s)) or any(
                     o in (sh("NodeShape"), sh("PropertyShape")) for o in self.sg.objects(s, RDF_TYPE))
                 if s not in seen and shapey:
                     seen.add(s)
@@ -1303,7 +1348,40 @@ class Validator:
                 out[row["sup"]].append(row["sub"])
         return out
 
-    def validate(self, store: ox.Store, query_args: dict, fallback=None, workers: int = 1) -> Outcome:
+    def constants(self, shape) -> list:
+        """The terms a shape compares data nodes with as terms: sh:targetNode, sh:hasValue, sh:in members."""
+        out = list(self.sg.objects(shape, sh("targetNode"))) + list(self.sg.objects(shape, sh("hasValue")))
+        for lst in self.sg.objects(shape, sh("in")):
+            try:
+                out += self.sg.items(lst)
+            except Unsupported:
+                pass
+        return out
+
+    def touches(self, root, predicates: set) -> bool:
+        """Does a shape (or one it uses) read values of one of `predicates` (IRIs)? Its paths, targets
+        and sh:closed are looked at; a SPARQL constraint is taken to read a predicate whose IRI or
+        local name its text holds."""
+        if not predicates:
+            return False
+        locals_ = {re.split(r"[/#:]", p)[-1] for p in predicates}
+        for shape in self.referenced(root):
+            for path in self.sg.objects(shape, sh("path")):
+                if predicates & path_iris(self.sg, path):
+                    return True
+            for kind in ("targetSubjectsOf", "targetObjectsOf"):
+                if any(isinstance(t, ox.NamedNode) and t.value in predicates for t in self.sg.objects(shape, sh(kind))):
+                    return True
+            if self.sg.objects(shape, sh("closed")):
+                return True
+            for c in self.sg.objects(shape, sh("sparql")):
+                text = " ".join(q.value for q in self.sg.objects(c, sh("select")) if isinstance(q, ox.Literal))
+                if any(p in text for p in predicates) or any(re.search(r":" + re.escape(n) + r"\b", text) for n in locals_):
+                    return True
+        return False
+
+    def validate(self, store: ox.Store, query_args: dict, fallback=None, workers: int = 1,
+                 rewritten: set | None = None) -> Outcome:
         subclass_map = self._subclasses(store, query_args)
         closures: dict[str, list[str] | None] = {}
 
@@ -1326,6 +1404,13 @@ class Validator:
                 checks += compiler.compile_root(root)
             except Unsupported as err:
                 unsupported[root] = str(err)
+                continue
+            if rewritten and self.touches(root, rewritten):
+                unsupported[root] = ("values of " + ", ".join(f"<{p}>" for p in sorted(rewritten)[:3])
+                                     + " that the store does not hold as written")
+            elif self.rewritten_constants and any(c in self.rewritten_constants for s in self.referenced(root)
+                                                  for c in self.constants(s)):
+                unsupported[root] = "a literal constant that Oxigraph's queries do not keep as written"
         # A targeted shape used by an unsupported one is validated by the fallback as well (pyshacl
         # runs every named shape it is given); drop our checks for it so nothing is reported twice.
         by_fallback = set(unsupported)
@@ -1402,6 +1487,8 @@ def rows_to_results(check: Check, names: list[str], rows: list[tuple]) -> list[R
     base = dict(shape=check.shape, component=check.component, path=check.path, path_text=check.path_text,
                 severity=check.severity, source_constraint=check.source_constraint)
     col = {n: i for i, n in enumerate(names)}
+    if check.kind != "sparql" and check.messages:
+        base["message_terms"] = check.message_terms
     out = []
     if check.kind != "sparql":
         rows = list(dict.fromkeys(rows))  # the queries do not say DISTINCT: drop repeated rows here
@@ -1449,6 +1536,10 @@ def _sparql_results(check: Check, names: list[str], rows: list[tuple], base: dic
         fmt = {"this": this, "path": path, "value": value, **bound}
         msgs = tuple(_format_message(m, fmt) for m in check.sparql_messages + check.messages)
         res = dict(base)
+        terms = check.sparql_message_terms + check.message_terms
+        if msgs and len(terms) == len(msgs):
+            res["message_terms"] = tuple(ox.Literal(m, language=t.language) if t.language else ox.Literal(m)
+                                         for m, t in zip(msgs, terms))
         if path is not None:
             res["path"], res["path_text"] = path, f"<{path.value}>" if isinstance(path, ox.NamedNode) else None
         out.append(Result(focus=this, value=value, messages=msgs or (generic_message(check, value),), **res))
@@ -1482,17 +1573,52 @@ def default_workers() -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
+def rewritten_constants(triples) -> set:
+    """The typed literals of the shapes graph that Oxigraph would not keep as written in a query
+    ("4.0"^^xsd:decimal becomes "4"): a shape holding one (sh:targetNode, sh:in, ...) is not compiled."""
+    literals = {t.object for t in triples if isinstance(t.object, ox.Literal) and not t.object.language
+                and t.object.datatype.value != XSD + "string"}
+    if not literals:
+        return set()
+    probe, subject = ox.Store(), {}
+    for i, lit in enumerate(literals):
+        node = ox.NamedNode(f"urn:probe:{i}")
+        subject[node] = lit
+        probe.add(ox.Quad(node, RDF_FIRST, lit))
+    return {subject[q.subject] for q in probe.quads_for_pattern(None, RDF_FIRST, None) if q.object != subject[q.subject]}
+
+
+def path_iris(sg: ShapesGraph, path) -> set:
+    """The predicate IRIs a property path follows."""
+    if isinstance(path, ox.NamedNode):
+        return {path.value}
+    out, todo, seen = set(), [path], set()
+    while todo:
+        n = todo.pop()
+        if n in seen:
+            continue
+        seen.add(n)
+        for p, objs in sg.spo.get(n, {}).items():
+            for o in objs:
+                if isinstance(o, ox.NamedNode) and o != RDF_NIL and p != RDF_TYPE:
+                    out.add(o.value)
+                elif isinstance(o, ox.BlankNode):
+                    todo.append(o)
+    return out
+
+
 def validate(store: ox.Store, shapes: ShapesGraph, *, graphs: list | None = None, fallback=None,
-             workers: int | None = None) -> Outcome:
+             workers: int | None = None, rewritten: set | None = None) -> Outcome:
     """Validate the union of all graphs of `store` (or of the named `graphs`) against `shapes`.
 
     `fallback(shape_iris)` validates the given named shapes (None: all of them) with another engine
     and returns their Results; without one, an unsupported construct raises Unsupported. `workers`:
-    threads running the queries (default: default_workers()).
+    threads running the queries (default: default_workers()). `rewritten`: predicates (IRIs) some of
+    whose literal values the store does not hold as written; a shape reading them goes to the fallback.
     """
     workers = default_workers() if workers is None else workers
     query_args = {"default_graph": graphs} if graphs is not None else {"use_default_graph_as_union": True}
-    return Validator(shapes).validate(store, query_args, fallback=fallback, workers=workers)
+    return Validator(shapes).validate(store, query_args, fallback=fallback, workers=workers, rewritten=rewritten)
 
 
 def report_triples(outcome: Outcome) -> list[ox.Triple]:
@@ -1515,7 +1641,7 @@ def report_triples(outcome: Outcome) -> list[ox.Triple]:
             triples.append(ox.Triple(node, sh("resultPath"), r.path))
         if r.source_constraint is not None:
             triples.append(ox.Triple(node, sh("sourceConstraint"), r.source_constraint))
-        triples += [ox.Triple(node, sh("resultMessage"), ox.Literal(m)) for m in r.messages]
+        triples += [ox.Triple(node, sh("resultMessage"), m) for m in r.message_terms or map(ox.Literal, r.messages)]
         for described in (r.shape, r.path, r.source_constraint):
             if isinstance(described, ox.BlankNode) and described not in copied and outcome.shapes is not None:
                 copied.add(described)

@@ -54,14 +54,42 @@ def code_mask(text: str) -> list[bool]:
     return mask
 
 
+#: what may come before the first keyword: white space, comments and well-formed declarations
+_LEAD = re.compile(r"(?:\s+|\#[^\n]*|(?i:PREFIX)\s+[^\s:]*:\s*<[^<>\s]*>|(?i:BASE)\s*<[^<>\s]*>)*")
+
+
 def first_keyword(text: str) -> str | None:
     """The first keyword after the prologue (PREFIX/BASE declarations), upper-cased."""
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    w = _WORD.match(text, _LEAD.match(text).end())  # the common case, without a pass over the whole text
+    if w:
+        return w.group(0).upper()
     body = blank_non_code(text)
     pos = 0
     while m := _PROLOGUE.match(body, pos):  # the declarations' IRIs are blanked out already
         pos = m.end()
     w = _WORD.search(body, pos)
     return w.group(0).upper() if w else None
+
+
+def nesting(text: str, limit: int | None = None) -> tuple[int, int]:
+    """(deepest nesting of the brackets ( [ { outside comments, strings and IRIs, its 1-based line).
+    With `limit`, stops at the first bracket deeper than it."""
+    code = blank_non_code(text)
+    depth = deepest = 0
+    line = 1
+    for m in re.finditer(r"[(\[{]|[)\]}]", code):
+        if m.group() in "([{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                line = code.count("\n", 0, m.start()) + 1 if limit is None or depth > limit else line
+                if limit is not None and depth > limit:
+                    break
+        else:
+            depth -= 1
+    return deepest, line
 
 
 def blank_non_code(text: str) -> str:

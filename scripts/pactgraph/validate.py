@@ -1,11 +1,16 @@
 """SHACL validation of the dataset, reported per file, focus node and path.
 
-Two engines give the same results:
+Three engines give the same results:
 
-* ``oxigraph`` (the default): the shapes compiled to SPARQL and run set-at-a-time on the Oxigraph store
-  the build already holds (`pactgraph.shacl_oxigraph`); shapes it cannot compile go to pyshacl, named
-  in a warning. This path imports neither rdflib nor pyshacl.
-* ``pyshacl``: the reference. The store is copied into rdflib and handed to pyshacl.
+* ``oxigraph`` (the default, `validate_data`): the shapes compiled to SPARQL and run set-at-a-time on
+  the Oxigraph store the build already holds (`pactgraph.shacl_oxigraph`). What it does not evaluate
+  goes to the reference validator (pyshacl-turbo where installed, else pyshacl), named in a warning:
+  a shape it cannot compile (a custom SPARQL-based constraint component, alone or nested, sh:equals,
+  ...), a shape reading literals the store does not hold as written, and a shapes graph using SHACL-AF
+  (then validated whole, advanced features on). SHACL-JS stops the run (ShaclError), as does a shape
+  the reference cannot run either: nothing is reported as validated that was not. Without a fallback
+  this path imports neither rdflib nor pyshacl.
+* ``pyshacl`` and ``pyshacl-turbo``: the references. The store is copied into rdflib and handed over.
 
 This module and `shacl_oxigraph` are the only ones that import pyshacl: the query path never loads it.
 """
@@ -15,14 +20,16 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable, Iterable
 
 import pyoxigraph as ox
 
 from . import shacl_oxigraph as shacl
+from .errors import InputError
 from .locate import compact, line_of
 from .sources import SourceFile, parse_file
 
-ENGINES = ("oxigraph", "pyshacl")
+ENGINES = ("oxigraph", "pyshacl", "pyshacl-turbo")
 DEFAULT_ENGINE = "oxigraph"
 
 log = logging.getLogger(__name__)
@@ -110,11 +117,12 @@ def _rdflib_term(t):
         return rdflib.URIRef(t.value)
     if isinstance(t, ox.BlankNode):
         return rdflib.BNode(t.value)  # same label: results name the shapes graph's own blank nodes
+    # normalize=False: the literal as written (rdflib would otherwise rewrite "01"^^xsd:integer as "1")
     if t.language:
-        return rdflib.Literal(t.value, lang=t.language)
+        return rdflib.Literal(t.value, lang=t.language, normalize=False)
     if t.datatype.value == shacl.XSD + "string":
-        return rdflib.Literal(t.value)
-    return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value))
+        return rdflib.Literal(t.value, normalize=False)
+    return rdflib.Literal(t.value, datatype=rdflib.URIRef(t.datatype.value), normalize=False)
 
 
 def _ox_term(t):
@@ -147,17 +155,71 @@ def shapes_graph(paths: list[Path]) -> shacl.ShapesGraph:
     return shacl.ShapesGraph(ox.Triple(q.subject, q.predicate, q.object) for p in paths for q in parse_file(p))
 
 
-def validate_graph(data, shapes, use_shapes: list[str] | None = None):
-    """pyshacl on rdflib graphs: (conforms, results graph)."""
-    import pyshacl
+def reference_validator() -> str:
+    """The reference validator: pyshacl-turbo where it is installed (same API and results as pyshacl,
+    a Rust engine; docs/decisions.md D11), else pyshacl."""
+    import importlib.util
+
+    return "pyshacl-turbo" if importlib.util.find_spec("pyshacl_turbo") else "pyshacl"
+
+
+def validate_graph(data, shapes, use_shapes: list[str] | None = None, advanced: bool = False,
+                   reference: str | None = None):
+    """The reference validator on rdflib graphs: (conforms, results graph). `advanced`: SHACL-AF on
+    (custom targets, rules, SPARQL functions, node expressions), for shapes graphs that use it.
+    `reference`: "pyshacl" or "pyshacl-turbo" (default: reference_validator())."""
+    reference = reference or reference_validator()
+    if reference == "pyshacl-turbo":
+        import pyshacl_turbo as validator
+    else:
+        import pyshacl as validator
 
     options = {"use_shapes": use_shapes} if use_shapes else {}
-    conforms, results, _ = pyshacl.validate(
-        data, shacl_graph=shapes, inference="none", advanced=False, allow_warnings=False, **options
-    )
+    try:
+        conforms, results, _ = validator.validate(
+            data, shacl_graph=shapes, inference="none", advanced=advanced, allow_warnings=False, **options
+        )
+    except Exception as err:  # noqa: BLE001 (pyshacl raises its own error types for shapes it cannot run)
+        raise ShaclError(f"SHACL validation cannot be done: {_one_line(err)}") from None
     if not hasattr(results, "subjects"):  # pyshacl hands back a failure instead of a report
-        raise RuntimeError(f"pyshacl could not validate: {results}")
+        raise ShaclError(f"SHACL validation cannot be done: {_one_line(results)}")
     return bool(conforms), results
+
+
+def _one_line(err) -> str:
+    text = " ".join(str(getattr(err, "message", None) or err).split())
+    return f"{type(err).__name__}: {text}"[:400] if text else type(err).__name__
+
+
+class ShaclError(InputError):
+    """The shapes cannot be evaluated (by any validator here): the run stops, nothing is claimed."""
+
+
+#: SHACL-AF terms: a shapes graph holding one is validated by the reference with advanced features on
+AF_PREDICATES = {shacl.SH + n for n in (
+    "target", "rule", "expression", "values", "condition", "returnType", "intersection", "union", "filterShape",
+    "nodes", "this", "order")} - {shacl.SH + "order"}
+AF_TYPES = {shacl.SH + n for n in (
+    "SPARQLTarget", "SPARQLTargetType", "SPARQLFunction", "SPARQLRule", "TripleRule", "Function", "Rule",
+    "ExpressionConstraintComponent")}
+#: SHACL-JS: no validator here evaluates it
+JS_TERMS = {shacl.SH + n for n in (
+    "js", "jsFunctionName", "jsLibrary", "jsLibraryURL", "JSConstraint", "JSConstraintComponent", "JSFunction",
+    "JSLibrary", "JSRule", "JSTarget", "JSTargetType", "JSValidator")}
+
+
+def advanced_features(sg: shacl.ShapesGraph) -> list[str]:
+    """The SHACL-AF terms a shapes graph uses (sorted, as sh:name)."""
+    found = {t.predicate.value for t in sg.triples if t.predicate.value in AF_PREDICATES}
+    found |= {t.object.value for t in sg.triples if t.predicate == shacl.RDF_TYPE and
+              isinstance(t.object, ox.NamedNode) and t.object.value in AF_TYPES}
+    return sorted("sh:" + f[len(shacl.SH):] for f in found)
+
+
+def js_features(sg: shacl.ShapesGraph) -> list[str]:
+    found = {t.predicate.value for t in sg.triples if t.predicate.value in JS_TERMS}
+    found |= {t.object.value for t in sg.triples if isinstance(t.object, ox.NamedNode) and t.object.value in JS_TERMS}
+    return sorted("sh:" + f[len(shacl.SH):] for f in found)
 
 
 def _pyshacl_results(results) -> list[shacl.Result]:
@@ -177,8 +239,60 @@ def _pyshacl_results(results) -> list[shacl.Result]:
                 severity=str(results.value(r, SH.resultSeverity) or shacl.SH + "Violation"),
                 messages=tuple(sorted(str(m) for m in results.objects(r, SH.resultMessage))),
                 source_constraint=_ox_term(results.value(r, SH.sourceConstraint)),
+                message_terms=tuple(sorted((_ox_term(m) for m in results.objects(r, SH.resultMessage)), key=str)),
             ))
     return out
+
+
+# --- the data as written ------------------------------------------------------------------------------
+
+
+def written_triples(paths: list[Path]) -> list[ox.Triple]:
+    """The triples of the source files with their literals as written (Oxigraph's store rewrites some:
+    "4.0"^^xsd:decimal is stored as "4", "5"^^xsd:int as xsd:integer). Blank nodes are renamed per
+    file, so they are not the store's: only a fallback on the whole data graph may use these."""
+    return [ox.Triple(q.subject, q.predicate, q.object) for p in paths for q in parse_file(p)]
+
+
+def typed_literal_triples(paths: list[Path]) -> list[ox.Triple]:
+    """The triples of the source files whose object is a literal the store may rewrite (a typed
+    literal of a datatype outside _KEPT): a cheaper scan than written_triples (~1.5 s per 1M triples)."""
+    out = []
+    for p in paths:
+        try:
+            for t in ox.parse(path=str(p), format=ox.RdfFormat.TURTLE):
+                o = t.object
+                if type(o) is ox.Literal and not o.language and o.datatype.value not in _KEPT:
+                    out.append(t)
+        except SyntaxError as err:
+            raise InputError(f"{p}: Turtle syntax error: {err}") from None
+    return out
+
+
+#: datatypes whose literals the store never rewrites
+_KEPT = {shacl.XSD + "string", shacl.RDF + "langString", shacl.RDF + "HTML", shacl.RDF + "XMLLiteral",
+         shacl.XSD + "anyURI", shacl.XSD + "normalizedString", shacl.XSD + "token"}
+
+
+def rewritten_literals(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    """The triples whose literal Oxigraph's store would not keep as written (probed: each distinct
+    typed literal is stored once in a scratch store and read back)."""
+    triples = [t for t in triples if isinstance(t.object, ox.Literal) and not t.object.language
+               and t.object.datatype.value not in _KEPT]
+    literals = {t.object for t in triples}
+    if not literals:
+        return []
+    probe, subject = ox.Store(), {}
+    for i, lit in enumerate(literals):
+        s = ox.NamedNode(f"urn:probe:{i}")
+        subject[s] = lit
+        probe.add(ox.Quad(s, RDF_VALUE, lit))
+    changed = {subject[q.subject] for q in probe.quads_for_pattern(None, RDF_VALUE, None)
+               if q.object != subject[q.subject]}
+    return [t for t in triples if t.object in changed]
+
+
+RDF_VALUE = ox.NamedNode(shacl.RDF + "value")
 
 
 # --- the two engines ---------------------------------------------------------------------------------
@@ -193,21 +307,73 @@ class _Run:
     fallbacks: list = field(default_factory=list)
 
 
-def _run_pyshacl(quads, shapes: shacl.ShapesGraph) -> _Run:
-    conforms, results = validate_graph(to_rdflib(quads), _rdflib_graph(shapes.triples))
+def _run_pyshacl(quads, shapes: shacl.ShapesGraph, advanced: bool = False, reference: str = "pyshacl") -> _Run:
+    conforms, results = validate_graph(to_rdflib(quads), _rdflib_graph(shapes.triples), advanced=advanced,
+                                       reference=reference)
     return _Run(conforms, _pyshacl_results(results), shapes, results)
 
 
-def _run_oxigraph(store: ox.Store, quads_for_fallback, shapes: shacl.ShapesGraph,
-                  graphs: list | None, workers: int | None = None) -> _Run:
+def validate_data(store: ox.Store, shapes: shacl.ShapesGraph, *, graphs: list | None = None,
+                  written: Callable[[], list[ox.Triple]] | None = None,
+                  literals: Callable[[], list[ox.Triple]] | None = None,
+                  workers: int | None = None) -> shacl.Outcome:
+    """The default validation path: the Oxigraph engine, with the reference validator (pyshacl) for
+    what it does not evaluate. Nothing is passed without being evaluated:
+
+    * a shapes graph using SHACL-JS stops the run (ShaclError): no validator here evaluates it;
+    * one using SHACL-AF (custom targets, rules, SPARQL functions, node expressions) is validated
+      whole by the reference with advanced features on;
+    * if the store does not hold a literal of the data as written (`written()`: the data's triples
+      as parsed from the source text), the whole data graph goes to the reference, fed those triples;
+    * a shape the engine cannot compile (a custom SPARQL-based constraint component, alone or inside
+      sh:and/sh:or/sh:not/sh:xone, sh:equals, ...) goes to the reference with every shape it uses.
+
+    `graphs`: the named graphs of `store` that make the data graph (None: all of them). `literals()`:
+    the triples of the data as written whose literal the store may rewrite (default: from written()).
+    Every case handed to the reference is listed in `Outcome.fallbacks` as (shape or "(all shapes)",
+    reason).
+    """
+    js = js_features(shapes)
+    if js:
+        raise ShaclError(f"SHACL validation cannot be done: the shapes use SHACL-JS ({', '.join(js)}), "
+                         "which no validator here evaluates")
+
+    def data_quads():
+        if graphs is None:
+            return store.quads_for_pattern(None, None, None)
+        return [q for g in graphs for q in store.quads_for_pattern(None, None, None, g)]
+
+    def whole(reason: str, triples, advanced: bool = False) -> shacl.Outcome:
+        data = _rdflib_graph(triples)
+        conforms, results = validate_graph(data, _rdflib_graph(shapes.triples), advanced=advanced)
+        out = shacl.Outcome(conforms=conforms, results=_pyshacl_results(results), shapes=shapes)
+        out.fallbacks = [("(all shapes)", reason)]
+        out.conforms = out.conforms and not out.results
+        return out
+
+    af = advanced_features(shapes)
+    if af:
+        return whole(f"SHACL-AF ({', '.join(af)})", written() if written else data_quads(), advanced=True)
+    if literals is None and written is not None:
+        literals = written
+    rewritten = {t.predicate.value for t in rewritten_literals(literals())} if literals else set()
+
     def fallback(names):
-        _, results = validate_graph(to_rdflib(quads_for_fallback()), _rdflib_graph(shapes.triples), names)
+        triples = written() if written is not None else data_quads()
+        _, results = validate_graph(_rdflib_graph(triples), _rdflib_graph(shapes.triples), names)
         return _pyshacl_results(results)
 
-    outcome = shacl.validate(store, shapes, graphs=graphs, fallback=fallback, workers=workers)
+    return shacl.validate(store, shapes, graphs=graphs, fallback=fallback, workers=workers, rewritten=rewritten)
+
+
+def _run_oxigraph(store: ox.Store, shapes: shacl.ShapesGraph, graphs: list | None,
+                  written: Callable[[], list[ox.Triple]] | None = None,
+                  literals: Callable[[], list[ox.Triple]] | None = None, workers: int | None = None) -> _Run:
+    outcome = validate_data(store, shapes, graphs=graphs, written=written, literals=literals, workers=workers)
     for shape, reason in outcome.fallbacks:
-        log.warning("SHACL shape %s validated with pyshacl: the oxigraph engine does not support %s",
-                    compact(shape.strip("<>")) if shape.startswith("<") else shape, reason)
+        log.warning("SHACL shape %s validated with %s, which evaluates it: the oxigraph engine does not "
+                    "support %s", compact(shape.strip("<>")) if shape.startswith("<") else shape,
+                    reference_validator(), reason)
     return _Run(outcome.conforms, outcome.results, shapes, shacl.report_triples(outcome), outcome.fallbacks)
 
 
@@ -225,17 +391,38 @@ def validate_store(store: ox.Store, files: list[SourceFile], shapes_paths: list[
     runs = []
     shapes = shapes_graph(shapes_paths)
     onto_shapes = shapes_graph(ontology_shapes_paths) if ontology_shapes_paths else None
-    if engine == "pyshacl":
-        runs.append(_run_pyshacl(store, shapes))
-        if onto_shapes is not None:
-            runs.append(_run_pyshacl(onto_quads(), onto_shapes))
+    if engine in ("pyshacl", "pyshacl-turbo"):
+        for sg, quads in ((shapes, store), (onto_shapes, None)):
+            if sg is None:
+                continue
+            js = js_features(sg)
+            if js:
+                raise ShaclError(f"SHACL validation cannot be done: the shapes use SHACL-JS ({', '.join(js)}), "
+                                 "which no validator here evaluates")
+            runs.append(_run_pyshacl(quads if quads is not None else onto_quads(), sg,
+                                     advanced=bool(advanced_features(sg)), reference=engine))
         graph = runs[0].graph
         for run in runs[1:]:
             graph = graph + run.graph
     else:
-        runs.append(_run_oxigraph(store, lambda: store, shapes, None))
+        data_paths = [f.path for f in files]
+        onto_paths = [f.path for f in files if f.kind == "ontology"]
+        cache: dict = {}
+
+        def written(paths):
+            def get():
+                key = tuple(paths)
+                if key not in cache:
+                    cache[key] = written_triples(paths)
+                return cache[key]
+            return get if paths else None
+
+        def scan(paths):  # the literals the store may have rewritten, as written (a cheap scan)
+            return (lambda: typed_literal_triples(paths)) if paths else None
+
+        runs.append(_run_oxigraph(store, shapes, None, written(data_paths), scan(data_paths)))
         if onto_shapes is not None:
-            runs.append(_run_oxigraph(store, onto_quads, onto_shapes, onto_graphs))
+            runs.append(_run_oxigraph(store, onto_shapes, onto_graphs, written(onto_paths), scan(onto_paths)))
         graph = ResultsGraph([t for run in runs for t in run.graph])
 
     by_graph = {f.graph: f for f in files}
