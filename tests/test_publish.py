@@ -397,6 +397,165 @@ def test_timeline_svg_draws_dates_at_their_precision(dist):
     assert day[0] != [SVG + "rect"]  # a day is a mark
 
 
+STATE_IRI = re.compile(re.escape(PGID) + r"place/([a-z]{2})$")
+ENDED = {PGID + "concept/" + s for s in ("terminated", "withdrawn", "replaced")}
+
+
+@pytest.fixture(scope="module")
+def facts(quads) -> dict:
+    """subject -> predicate -> [object], over the merged graph (status periods included)."""
+    out: dict = {}
+    for q in quads:
+        out.setdefault(q.subject.value, {}).setdefault(q.predicate.value, []).append(q.object)
+    return out
+
+
+def _parties(facts) -> dict[str, set[str]]:
+    """agreement -> its parties, for agreements with two or more parties."""
+    out = {s: {o.value for o in props.get(PG + "hasParty", [])} for s, props in facts.items()}
+    return {a: ps for a, ps in out.items() if len(ps) >= 2}
+
+
+def _states(facts) -> dict[str, set[str]]:
+    """alpha-2 code -> the agreements (with two or more parties) that state is party to."""
+    out: dict[str, set[str]] = {}
+    for a, ps in _parties(facts).items():
+        for p in ps:
+            m = STATE_IRI.match(p)
+            if m:
+                out.setdefault(m.group(1), set()).add(a)
+    return out
+
+
+def _en_label(facts, iri: str) -> str:
+    labels = facts.get(iri, {}).get("http://www.w3.org/2000/01/rdf-schema#label", [])
+    return next(lit.value for lit in labels if getattr(lit, "language", None) == "en")
+
+
+def _agreement_links(root) -> list[str]:
+    return [a.get("href") for a in root.iter(SVG + "a") if (a.get("href") or "").startswith("id/agreement/")]
+
+
+def _status_on_release(facts) -> dict[tuple[str, str], str]:
+    """(agreement, party) -> status concept on the release date, from the pg:StatusPeriod nodes."""
+    out = {}
+    for props in facts.values():
+        if ox.NamedNode(PG + "StatusPeriod") not in props.get(RDF_TYPE, []):
+            continue
+        first = props[PG + "firstDay"][0].value
+        last = props.get(PG + "lastDay", [None])[0]
+        if first <= RELEASE_DATE and (last is None or last.value >= RELEASE_DATE):
+            for party in props.get(PG + "party", []):
+                out[(props[PG + "agreement"][0].value, party.value)] = props[PG + "status"][0].value
+    return out
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def test_every_state_with_agreements_has_its_pictures(dist, facts):
+    states = _states(facts)
+    assert len(states) >= 20  # the graph has agreements among some twenty states
+    index = (dist / "site" / "index.html").read_text(encoding="utf-8")
+    for code in states:
+        for kind in ("network", "timeline"):
+            root = ET.parse(dist / "site" / f"{kind}-{code}.svg").getroot()
+            assert root.tag == SVG + "svg", (kind, code)
+            assert f'href="{kind}-{code}.svg"' in index, (kind, code)
+    drawn = {p.name for p in (dist / "site").glob("*-??.svg")}
+    assert drawn == {f"{kind}-{code}.svg" for code in states for kind in ("network", "timeline")}
+    assert 'src="network-overview.svg"' in index and 'src="network-matrix.svg"' in index
+
+
+def test_state_network_draws_each_of_its_agreements_once(dist, facts):
+    for code, agreements in _states(facts).items():
+        root = ET.parse(dist / "site" / f"network-{code}.svg").getroot()
+        links = _agreement_links(root)
+        assert sorted(links) == sorted(f"{page_path(a)}.html" for a in agreements), code
+        assert f"id/place/{code}.html" in {a.get("href") for a in root.iter(SVG + "a")}
+
+
+def test_state_timeline_draws_each_of_its_dated_agreements_once(dist, facts):
+    dated = {o.value for props in facts.values() if PG + "date" in props for o in props.get(PG + "actOn", [])}
+    for code, agreements in _states(facts).items():
+        root = ET.parse(dist / "site" / f"timeline-{code}.svg").getroot()
+        expected = sorted(f"{page_path(a)}.html" for a in agreements if a in dated)
+        assert expected, code
+        assert sorted(_agreement_links(root)) == expected, code
+
+
+def test_centre_pictures_are_those_of_japan(dist):
+    site = dist / "site"
+    assert (site / "network.svg").read_bytes() == (site / "network-jp.svg").read_bytes()
+    assert (site / "timeline.svg").read_bytes() == (site / "timeline-jp.svg").read_bytes()
+
+
+def test_network_line_style_is_the_status_on_the_release_date(dist, facts):
+    """Solid: in force on the release date (for some party); dashed "7 4": ended for every party;
+    dotted "2 3": anything else — read from the derived pg:StatusPeriod nodes, not from the clock."""
+    status, parties = _status_on_release(facts), _parties(facts)
+    seen = set()
+    for code, agreements in _states(facts).items():
+        root = ET.parse(dist / "site" / f"network-{code}.svg").getroot()
+        for a in root.iter(SVG + "a"):
+            iri = PGID + (a.get("href") or "")[3:-5]
+            if iri not in parties or len(parties[iri]) != 2:
+                continue
+            sts = [status[(iri, p)] for p in parties[iri] if (iri, p) in status]
+            want = (None if PGID + "concept/in-force" in sts else "7 4" if sts and set(sts) <= ENDED else "2 3")
+            path = a.find(SVG + "path")
+            assert path.get("stroke-dasharray") == want, (code, iri, sts)
+            seen.add(want)
+    assert seen == {None, "7 4", "2 3"}  # every style occurs in the current graph
+
+
+def test_overview_has_one_line_per_pair_with_its_count(dist, facts):
+    root = ET.parse(dist / "site" / "network-overview.svg").getroot()
+    pairs: dict[tuple, int] = {}
+    multi = set()
+    for a, ps in _parties(facts).items():
+        if len(ps) == 2:
+            key = tuple(sorted(ps))
+            pairs[key] = pairs.get(key, 0) + 1
+        else:
+            multi.add(a)
+    titles = [t.text for t in root.iter(SVG + "title") if t.text]
+    line_titles = [t for t in titles if re.match(r"^[^\n:]+–[^\n:]+: \d+ bilateral agreements? \(", t)]
+    for (p1, p2), n in pairs.items():
+        head = f"{_en_label(facts, p1)}–{_en_label(facts, p2)}: {n} bilateral agreement{'' if n == 1 else 's'} ("
+        found = [t for t in titles if t.startswith(head)]
+        # a pair with two or more agreements has its number on the line too, with the same tooltip
+        assert len(found) == (1 if n == 1 else 2), (p1, p2, n, found)
+    assert len({t.split(":")[0] for t in line_titles}) == len(pairs)
+    assert sorted(_agreement_links(root)) == sorted(f"{page_path(a)}.html" for a in multi)
+
+
+def test_matrix_gives_every_pair_its_count_and_every_multilateral_agreement_a_column(dist, facts):
+    root = ET.parse(dist / "site" / "network-matrix.svg").getroot()
+    parties = _parties(facts)
+    pairs: dict[tuple, int] = {}
+    for ps in parties.values():
+        if len(ps) == 2:
+            key = tuple(sorted(ps))
+            pairs[key] = pairs.get(key, 0) + 1
+    titles = [t.text for t in root.iter(SVG + "title") if t.text]
+    for (p1, p2), n in pairs.items():
+        l1, l2 = _en_label(facts, p1), _en_label(facts, p2)
+        count = f": {n} bilateral agreement{'' if n == 1 else 's'} ("
+        # a cell above and one below the diagonal
+        assert sum(t.startswith(f"{l1}–{l2}{count}") for t in titles) == 1, (p1, p2)
+        assert sum(t.startswith(f"{l2}–{l1}{count}") for t in titles) == 1, (p1, p2)
+    cells = [t for t in titles if re.match(r"^[^\n:]+–[^\n:]+: \d+ bilateral agreements? \(", t)]
+    assert len(cells) == 2 * len(pairs)
+    multi = {a: ps for a, ps in parties.items() if len(ps) > 2}
+    assert sorted(_agreement_links(root)) == sorted(f"{page_path(a)}.html" for a in multi)
+    for a, ps in multi.items():  # a mark in the row of each party
+        name = _en_label(facts, a)
+        marks = [t for t in titles if f" in {name}: " in t and t.split(" in ")[0] in
+                 {_en_label(facts, p) for p in ps}]
+        assert len(marks) == len(ps), (a, marks)
+
+
 # -- determinism ----------------------------------------------------------------------------------
 
 def _tree(folder: Path) -> dict[str, bytes]:
@@ -428,7 +587,8 @@ def test_exports_and_publishing_are_byte_identical_in_another_process(built, dis
                          capture_output=True, text=True, timeout=1800, check=False)
     assert run.returncode == 0, run.stderr[-3000:]
     first, second = _tree(dist), _tree(again)
-    assert set(first) - set(second) == {"build-report.json", "shacl-report.ttl", "shapes.ttl"}
+    # build-only files: the reports, the shapes copy, and the output marker (outdir.py)
+    assert set(first) - set(second) == {"build-report.json", "shacl-report.ttl", "shapes.ttl", ".pactgraph-output"}
     assert set(second) <= set(first)
     different = [name for name in second if first[name] != second[name]]
     assert not different, different[:20]
@@ -437,8 +597,10 @@ def test_exports_and_publishing_are_byte_identical_in_another_process(built, dis
 def test_no_clock_time_in_published_text(dist):
     """Only the release date appears: the build never writes today's date (unless that is the release)."""
     today = date.today().isoformat()
-    for name in ("void.ttl", "service-description.ttl", "site/index.html", "site/network.svg",
-                 "site/timeline.svg", "ontology/index.html", "context.jsonld"):
+    pictures = sorted(p.relative_to(dist).as_posix() for p in (dist / "site").glob("*.svg"))
+    assert len(pictures) > 2
+    for name in ("void.ttl", "service-description.ttl", "site/index.html", *pictures,
+                 "ontology/index.html", "context.jsonld"):
         text = (dist / name).read_text(encoding="utf-8")
         assert today == RELEASE_DATE or today not in text, name
         assert not re.search(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", text) or name == "ontology/index.html", name

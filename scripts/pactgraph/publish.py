@@ -6,7 +6,8 @@ per source file), its quads and the temporary folder that becomes dist/. Writes:
 * void.ttl, service-description.ttl — VoID + DCAT and a SPARQL Service Description (describe.py)
 * ontology/index.html — the ontology documented by pyLODE (ontodoc.py)
 * site/ — a page per resource with Turtle and JSON-LD beside it, an index, a sources list (site.py)
-  and two pictures, network.svg and timeline.svg (pictures.py)
+  and the pictures: networks and timelines per state, an overview and a matrix (pictures.py), and the
+  agreements in force per year of the centre state (table.py)
 
 The JSON-LD export and its context.jsonld are written by export.write_store. See docs/publishing.md.
 """
@@ -83,6 +84,13 @@ def publish(store, quads, folder, project, log=lambda msg: None, *, pages: bool 
     idx = gather(store)
     lap("gather")
     sizes.update(pictures.write_pictures(idx, folder))
+    # Agreements in force per year, by type, for the centre state, from the dyad-year table (table.py).
+    from .table import in_force_per_year_svg
+
+    centre = pictures.CENTRE.rsplit("/", 1)[-1]
+    svg = in_force_per_year_svg(store, centre).encode("utf-8")
+    (folder / "site" / "in-force-per-year.svg").write_bytes(svg)
+    sizes["site/in-force-per-year.svg"] = len(svg)
     lap("pictures")
     ctx = jsonld.build_context(quads)
     downloads = {name: (folder / name).stat().st_size if (folder / name).is_file() else 0 for name in DOWNLOADS}

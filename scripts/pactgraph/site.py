@@ -513,13 +513,35 @@ def render_index(idx: GraphIndex, anchors: dict, downloads: dict[str, int], extr
             f"{len(idx.resources)} resources.</p>"]
     body.append('<nav class="kinds">' + " ".join(
         f'<a href="#{escape(k)}">{escape(k)} ({len(by_kind[k])})</a>' for k in kinds) + "</nav>")
+    from .pictures import picture_states  # pictures.py imports this module
+
+    states = picture_states(idx)
+    centre = escape(next((name for _code, _iri, name, is_centre in states if is_centre), "the centre state"))
+    per_state = " · ".join(
+        f'{escape(name)}: <a href="network-{code}.svg">network</a>, <a href="timeline-{code}.svg">timeline</a>'
+        for code, _iri, name, _centre in states)
     body.append("<section><h2>Pictures</h2>"
-                '<figure><a href="network.svg"><img src="network.svg" alt="Network of agreements between states"></a>'
-                "<figcaption>The agreement network: states as nodes, agreements as edges coloured by type "
+                f'<figure><a href="network.svg"><img src="network.svg" alt="Network of the agreements of {centre}"></a>'
+                f"<figcaption>The agreements of {centre}: its partners around it, one line per agreement coloured by "
+                "type, solid when in force on the release date, dashed when no longer in force, dotted otherwise "
                 "(multilateral agreements as a hub). Open the picture to follow its links.</figcaption></figure>"
+                '<figure><a href="network-overview.svg"><img src="network-overview.svg" '
+                'alt="Overview of agreements between states"></a>'
+                "<figcaption>Overview: every state, one line per pair of states whose width and number give how "
+                "many bilateral agreements they have, coloured by the most common type.</figcaption></figure>"
+                '<figure><a href="network-matrix.svg"><img src="network-matrix.svg" '
+                'alt="Matrix of agreements between states"></a>'
+                "<figcaption>The same as a matrix: the number of bilateral agreements of each pair of states, "
+                "and a column per agreement with three or more parties marking its parties.</figcaption></figure>"
                 '<figure><a href="timeline.svg"><img src="timeline.svg" alt="Timeline of agreement acts"></a>'
-                "<figcaption>Acts on each agreement over time; a date known only to the month or year is "
-                "drawn as a span.</figcaption></figure></section>")
+                f"<figcaption>Acts on each agreement of {centre} over time, grouped by partner; a date known only to "
+                "the month or year is drawn as a span.</figcaption></figure>"
+                + '<figure><a href="in-force-per-year.svg"><img src="in-force-per-year.svg" '
+                f'alt="Agreements of {centre} in force per year"></a>'
+                f"<figcaption>Partners of {centre} with an agreement in force on 31 December of each year, by "
+                "type (the dyad-year table, <code>pactgraph table dyad-years</code>).</figcaption></figure>"
+                + (f'<p class="per-state">Pictures of each state: {per_state}.</p>' if per_state else "")
+                + "</section>")
     dl = []
     for name, size in sorted(downloads.items()):
         desc = extra.get(name, "")
