@@ -178,3 +178,28 @@ def test_real_export_is_deterministic(built, tmp_path):
         export.write_store(store, tmp_path / str(i))
         for name, data in _files(tmp_path / str(i)).items():
             assert data == (built / "dist" / name).read_bytes(), name
+
+
+def test_whitespace_and_cardinalities_survive_every_export(tmp_path):
+    """A carriage return in a literal (XML parsers turn a raw one into a line feed) and an OWL
+    cardinality (the store keeps it as xsd:integer) come back from every format as the source has them."""
+    import pyoxigraph as ox
+    import rdflib
+
+    from pactgraph.export import write_store
+
+    XSD, OWL = "http://www.w3.org/2001/XMLSchema#", "http://www.w3.org/2002/07/owl#"
+    store = ox.Store()
+    g = ox.NamedNode("https://w3id.org/pactgraph/graph/x")
+    store.add(ox.Quad(ox.NamedNode("urn:a"), ox.NamedNode("urn:p"), ox.Literal("one\r\ntwo\tthree"), g))
+    store.add(ox.Quad(ox.BlankNode(), ox.NamedNode(OWL + "qualifiedCardinality"),
+                      ox.Literal("1", datatype=ox.NamedNode(XSD + "nonNegativeInteger")), g))
+    write_store(store, tmp_path)
+    formats = {"pactgraph.nq": "nquads", "pactgraph.trig": "trig", "pactgraph.ttl": "turtle",
+               "pactgraph.nt": "nt", "pactgraph.rdf": "xml", "pactgraph.jsonld": "json-ld"}
+    for name, fmt in formats.items():
+        ds = rdflib.Dataset()
+        ds.parse(tmp_path / name, format=fmt)
+        objects = {o for _, _, o, _ in ds.quads((None, None, None, None))}
+        assert rdflib.Literal("one\r\ntwo\tthree") in objects, name
+        assert rdflib.Literal("1", datatype=rdflib.URIRef(XSD + "nonNegativeInteger")) in objects, name

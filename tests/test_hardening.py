@@ -399,3 +399,35 @@ def test_output_cut_by_its_reader_ends_quietly(scratch):
     proc.stdout.close()
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 141 and "Traceback" not in err, err
+
+
+def test_validation_names_both_values_and_where_a_misspelt_property_is_used(scratch):
+    """Needs the locate calls in validate._violation (issue 9): a second English label names both
+    values and both files; an undeclared property is located where the data uses it."""
+    (scratch / "data" / "extra.ttl").write_text(
+        "@prefix place: <https://w3id.org/pactgraph/id/place/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix pg: <https://w3id.org/pactgraph/ontology/> .\n\n"
+        'place:jp rdfs:label "Nippon"@en .\n'
+        'place:fr pg:officalName "France"@en .\n', encoding="utf-8")
+    report = run_cli("validate", root=scratch).out
+    two = next(line for line in report.splitlines() if "Nippon" in line)
+    assert "extra.ttl:5" in two and '"Japan"@en (data/' in two, two
+    typo = next(line for line in report.splitlines() if "officalName" in line)
+    assert typo.strip().startswith("data/extra.ttl:6:"), typo
+
+
+def test_a_comment_ends_at_a_carriage_return_too():
+    """SPARQL's EOL is CR or LF: an update after a CR-ended comment is still seen as an update."""
+    from pactgraph.sparql_text import blank_non_code, first_keyword
+
+    assert first_keyword("# note\rINSERT DATA { <urn:a> <urn:b> <urn:c> }") == "INSERT"
+    assert "SERVICE" in blank_non_code("# note\rSELECT * { SERVICE <urn:x> { ?s ?p ?o } }")
+
+
+def test_an_owl_cardinality_must_be_written_as_a_non_negative_integer(tmp_path):
+    """The exports give cardinalities back their OWL 2 datatype (export.owl_cardinalities), which is
+    exact only because the loader accepts no other datatype there."""
+    message = _refused(tmp_path, '\nex:a ex:label "x" .\nex:r owl:qualifiedCardinality "1"^^xsd:integer .\n',
+                       "xsd:nonNegativeInteger")
+    assert message.startswith(f"{tmp_path / 'f.ttl'}:"), message

@@ -13,8 +13,11 @@ import http.client
 import io
 import json
 import os
+import select
 import shutil
 import signal
+import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -28,12 +31,13 @@ from conftest import run_cli
 from servers import PactgraphServe, built_dataset, require  # noqa: F401 - fixtures
 
 from pactgraph.result_limits import CsvResultsCounter, JsonResultsCounter, LineCounter, XmlResultsCounter
-from pactgraph.serve import negotiate
+from pactgraph import loadtest
+from pactgraph.serve import Refusal, check_query, negotiate
 
 JP = "https://w3id.org/pactgraph/id/place/jp"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 LABEL_QUERY = f"SELECT ?label WHERE {{ <{JP}> <{RDFS_LABEL}> ?label }}"
-TIMEOUT, MAX_RESULTS = 3, 500
+TIMEOUT, MAX_RESULTS, READ_TIMEOUT = 3, 500, 3
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 STATIC_MARK = "<!-- the publishing colleague's page for France -->"
 
@@ -57,7 +61,8 @@ def served(built_dataset, tmp_path_factory):
     (dist / "site" / "id" / "place").mkdir(parents=True, exist_ok=True)
     (dist / "site" / "id" / "place" / "jp.html").unlink(missing_ok=True)  # serve renders this one itself
     (dist / "site" / "id" / "place" / "fr.html").write_text(f"<!DOCTYPE html><html><body>{STATIC_MARK}France</body></html>")
-    server = PactgraphServe(folder, project, "--timeout", str(TIMEOUT), "--max-results", str(MAX_RESULTS))
+    server = PactgraphServe(folder, project, "--timeout", str(TIMEOUT), "--max-results", str(MAX_RESULTS),
+                            "--read-timeout", str(READ_TIMEOUT))
     server.start()
     yield server
     server.stop()
@@ -359,3 +364,283 @@ def test_row_counters_survive_any_chunking():
             for i in range(0, len(data), size):
                 counter.feed(data[i:i + size])
             assert counter.count == want, (make, size)
+
+
+# -- hardening (issue 9): hostile queries, a dying engine, federation, framing, load -------------
+
+KILLER = "SELECT * WHERE { FILTER(" + "(" * 10000 + "1" + ")" * 10000 + ") }"  # 20 kB; 10 kB of ( is enough
+CHAIN = "SELECT * WHERE { " + " UNION ".join(["{}"] * 7000) + " }"  # 63 kB, flat: too many terms (crashes at ~6500)
+
+
+def health(base: str):
+    status, headers, body = get(base + "/health")
+    assert headers["content-type"].startswith("application/json")
+    return status, json.loads(body)
+
+
+def assert_no_traceback(server) -> None:
+    text = server.log.read_text(errors="replace")
+    assert "Traceback" not in text, text[-3000:]
+
+
+class Listener:
+    """A TCP port on loopback that records every connection made to it (and answers nothing)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.connections += 1
+            conn.close()
+
+    def close(self):
+        self._stop.set()
+        self._thread.join(5)
+        self.sock.close()
+
+
+def raw_request(base: str, head: bytes, body: bytes = b"", timeout: float = 20) -> bytes:
+    """Send bytes as they are (a client that does not follow the rules) and read the answer."""
+    parts = urllib.parse.urlsplit(base)
+    with socket.create_connection((parts.hostname, parts.port), timeout=timeout) as s:
+        s.sendall(head)
+        try:
+            s.sendall(body)
+        except OSError:
+            pass  # the server may stop reading; its answer is what counts
+        out = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    return out
+
+
+@pytest.mark.server
+def test_killer_queries_are_refused_before_the_engine(served):
+    status, before = health(served.base)
+    assert status == 200 and before["status"] == "ok" and before["engine"]["state"] == "up"
+    for query, words in ((KILLER, b"nests brackets"), (CHAIN, b"terms"), ("ASK {} #" + "x" * 70000, b"bytes long")):
+        for how in ("GET", "POST"):
+            if how == "GET":
+                status, _, body = sparql_get(served, query, "application/sparql-results+json")
+            else:
+                status, _, body = request("POST", served.base + "/sparql", query.encode(),
+                                          {"Content-Type": "application/sparql-query"})
+            if how == "GET" and len(urllib.parse.quote_plus(query)) > 65000:  # the request line itself is too long
+                assert status == 414, (status, body[:200])
+                continue
+            assert status == 400 and words in body, (how, status, body[:200])
+    assert sparql_get(served, LABEL_QUERY, "text/csv")[0] == 200
+    status, after = health(served.base)
+    assert status == 200 and after["engine"]["pid"] == before["engine"]["pid"]  # it never saw them
+    assert after["engine"]["restarts"] == before["engine"]["restarts"]
+    assert_no_traceback(served)
+
+
+@pytest.mark.server
+def test_engine_is_restarted_when_it_dies(served):
+    status, before = health(served.base)
+    assert status == 200
+    os.kill(before["engine"]["pid"], signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        status, now = health(served.base)
+        if status == 200 and now["engine"]["pid"] != before["engine"]["pid"]:
+            break
+        time.sleep(0.2)
+    assert status == 200 and now["engine"]["pid"] != before["engine"]["pid"], now
+    assert now["engine"]["restarts"] == before["engine"]["restarts"] + 1
+    assert "SIGKILL" in now["engine"]["last_exit"]
+    assert sparql_get(served, LABEL_QUERY, "text/csv")[0] == 200
+    assert _engines(served.process.pid) == [now["engine"]["pid"]]
+    assert "the SPARQL engine stopped (killed by SIGKILL)" in served.log.read_text()
+
+
+@pytest.mark.server
+def test_service_is_refused_by_default(served):
+    listener = Listener()
+    try:
+        target = f"http://127.0.0.1:{listener.port}/sparql"
+        queries = [f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
+                   f"select * where {{ service silent <{target}> {{ ?s ?p ?o }} }}",
+                   f"SELECT * WHERE {{ BIND(<{target}> AS ?e) SERVICE ?e {{ ?s ?p ?o }} }}",
+                   f"PREFIX x: <http://127.0.0.1:{listener.port}/>\nSELECT * WHERE {{ SERVICE x:sparql {{ ?s ?p ?o }} }}",
+                   f"SELECT * WHERE {{ ?s ?p 1SERVICE <{target}> {{ ?s ?p ?o }} }}",  # the lexer splits 1|SERVICE
+                   f"SELECT * WHERE {{ # a comment\rSERVICE <{target}> {{ ?s ?p ?o }} }}"]  # CR ends a comment
+        for query in queries:
+            answers = [sparql_get(served, query, "application/sparql-results+json"),
+                       request("POST", served.base + "/sparql", query.encode(), {"Content-Type": "application/sparql-query"}),
+                       request("POST", served.base + "/sparql", urllib.parse.urlencode({"query": query}).encode(),
+                               {"Content-Type": "application/x-www-form-urlencoded"})]
+            for status, _, body in answers:
+                assert status == 403 and b"SERVICE" in body and b"--allow-service" in body, (query, status, body)
+        # a second query parameter cannot slip a SERVICE past the check
+        status, _, body = get(served.base + "/sparql?" + urllib.parse.urlencode([("query", "ASK {}"), ("query", queries[0])]))
+        assert status == 400, body
+        # the word in a string, an IRI, a comment or a name is not the keyword
+        harmless = ('PREFIX service: <http://example.org/SERVICE/>\nSELECT ?service WHERE { '
+                    'BIND("SERVICE <x> {}" AS ?service) } # SERVICE <http://127.0.0.1:1/>')
+        assert sparql_get(served, harmless, "text/csv")[0] == 200
+        time.sleep(1.0)
+        assert listener.connections == 0
+    finally:
+        listener.close()
+
+
+@pytest.mark.server
+def test_service_allow_list_and_a_query_that_kills_the_engine(built_dataset, tmp_path):
+    """With --allow-service the listed endpoint (and only it) is reached. With the query limits
+    raised, a killer query reaches the engine and crashes it: the front answers 502, restarts the
+    engine, and the next query is answered."""
+    root, nq = built_dataset
+    allowed, other = Listener(), Listener()
+    allowed_iri = f"http://127.0.0.1:{allowed.port}/sparql"
+    server = PactgraphServe(tmp_path / "permissive", root, "--file", str(nq), "--allow-service", allowed_iri,
+                            "--max-depth", "100000", "--max-terms", "10000000", "--max-query-bytes", "1000000",
+                            "--timeout", "5")
+    server.start()
+    try:
+        status, _, body = sparql_get(server, f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{other.port}/sparql> {{ ?s ?p ?o }} }}",
+                                     "application/sparql-results+json")
+        assert status == 403 and allowed_iri.encode() in body, body
+        status, _, body = sparql_get(server, "SELECT * WHERE { SERVICE ?e { ?s ?p ?o } }", "application/sparql-results+json")
+        assert status == 403 and b"full IRI" in body
+        status, _, _ = sparql_get(server, f"SELECT * WHERE {{ SERVICE <{allowed_iri}> {{ ?s ?p ?o }} }}",
+                                  "application/sparql-results+json")
+        assert status != 403
+        deadline = time.monotonic() + 5
+        while allowed.connections == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert allowed.connections >= 1 and other.connections == 0
+
+        before = health(server.base)[1]["engine"]
+        status, _, body = request("POST", server.base + "/sparql", KILLER.encode(), {"Content-Type": "application/sparql-query"})
+        assert status == 502 and b"/health" in body, (status, body)
+        assert sparql_get(server, LABEL_QUERY, "text/csv")[0] == 200
+        status, after = health(server.base)
+        assert status == 200 and after["engine"]["restarts"] == before["restarts"] + 1
+        assert after["engine"]["pid"] != before["pid"] and "SIGABRT" in after["engine"]["last_exit"]
+        assert_no_traceback(server)
+    finally:
+        server.stop()
+        allowed.close()
+        other.close()
+
+
+@pytest.mark.server
+def test_badly_framed_requests(served):
+    big = b"x" * (5 << 20)
+    post = b"POST /sparql HTTP/1.1\r\nHost: t\r\nContent-Type: application/sparql-query\r\n"
+    cases = [
+        (post + b"Content-Length: -1\r\n\r\n", big, b"400"),
+        (post + b"Content-Length: +5\r\n\r\n", b"ASK{}", b"400"),
+        (post + b"Content-Length: 5x\r\n\r\n", big, b"400"),
+        (post + b"Content-Length: 5\r\nContent-Length: 6\r\n\r\n", b"ASK{} ", b"400"),
+        (post + b"Transfer-Encoding: chunked\r\n\r\n", b"5\r\nASK{}\r\n0\r\n\r\n", b"400"),
+        (post + b"Content-Length: 5242880\r\n\r\n", big, b"413"),
+        (b"GET /%00 HTTP/1.1\r\nHost: t\r\n\r\n", b"", b"400"),
+        (b"GET /%ff HTTP/1.1\r\nHost: t\r\n\r\n", b"", b"400"),
+        (b"GET /id/place/jp%00.ttl HTTP/1.1\r\nHost: t\r\n\r\n", b"", b"400"),
+        (b"GET / HTTP/9.9\r\n\r\n", b"", b"505"),
+        (b"\x00\x01 / HTTP/1.1\r\n\r\n", b"", b"501"),
+    ]
+    for head, body, status in cases:
+        answer = raw_request(served.base, head, body)
+        assert answer.startswith(b"HTTP/1.1 " + status), (head, answer[:300])
+        assert b"Traceback" not in answer
+    # a body sent to a path that does not read it cannot become a second request
+    answer = raw_request(served.base, b"POST /id/place/jp HTTP/1.1\r\nHost: t\r\nContent-Length: 28\r\n\r\n",
+                         b"GET /secret HTTP/1.1\r\nX: y\r\n\r\n")
+    assert answer.count(b"HTTP/1.1 ") == 1 and answer.startswith(b"HTTP/1.1 405"), answer
+    assert sparql_get(served, LABEL_QUERY, "text/csv")[0] == 200
+    assert_no_traceback(served)
+
+
+@pytest.mark.server
+def test_a_slow_client_is_cut_off(served):
+    """A request sent a byte at a time must not hold a worker for longer than --read-timeout."""
+    parts = urllib.parse.urlsplit(served.base)
+    started = time.monotonic()
+    with socket.create_connection((parts.hostname, parts.port), timeout=5) as s:
+        closed = False
+        for byte in b"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: t\r\nX-Slow: " + b"a" * 200:
+            try:
+                s.sendall(bytes([byte]))
+            except OSError:
+                closed = True
+                break
+            readable, _, _ = select.select([s], [], [], 0.3)
+            if readable:
+                try:
+                    closed = s.recv(1024) == b""
+                except OSError:
+                    closed = True
+                if closed:
+                    break
+    elapsed = time.monotonic() - started
+    assert closed and elapsed < READ_TIMEOUT + 3, elapsed
+
+
+@pytest.mark.server
+def test_load_50_clients_20_queries_each(served, capsys):
+    result = loadtest.run(served.base + "/sparql", clients=50, queries=20, query=LABEL_QUERY, timeout=30)
+    with capsys.disabled():
+        loadtest.report(result)
+    assert result.sent == 1000 and result.not_sent == 0
+    assert result.error_count == 0, dict(result.errors)
+    assert result.ok == 1000
+    keep = loadtest.run(served.base + "/sparql", clients=50, queries=20, query=LABEL_QUERY, keep_alive=True, timeout=30)
+    assert keep.error_count == 0 and keep.ok == 1000, dict(keep.errors)
+
+
+def test_loadtest_stays_on_loopback_and_in_bounds(capsys):
+    assert loadtest.main(["http://192.0.2.1:7878/sparql", "--clients", "1", "--queries", "1"]) == 2
+    assert "not a loopback address" in capsys.readouterr().err
+    assert loadtest.main(["http://127.0.0.1:9/sparql", "--clients", "5000"]) == 2
+    assert "--clients" in capsys.readouterr().err
+    assert loadtest.main(["ftp://127.0.0.1/"]) == 2
+
+
+def test_query_checks():
+    from pathlib import Path as _P
+
+    for rq in sorted((_P(__file__).resolve().parents[1] / "queries").rglob("*.rq")):
+        check_query(rq.read_text(encoding="utf-8"))  # every canned query passes the defaults
+    refused = {
+        KILLER: 400, CHAIN: 400, "SELECT * WHERE { BIND(" + "CONCAT(" * 100 + "'a'" + ")" * 100 + " AS ?x) }": 400,
+        "SELECT * { \\u0053ERVICE <http://127.0.0.1:1/> {} }": 400,
+        "SELECT * { SERVICE <http://127.0.0.1:1/> {} }": 403, "select * { service silent <http://x/> {} }": 403,
+    }
+    # ways the engine reads SERVICE as the keyword although a word boundary would not (each one made
+    # the engine call out in a trial against oxigraph serve-read-only 0.5.13)
+    for glued in ("?s ?p ?o .SERVICE", "?s ?p 1SERVICE", "?s ?p 1.SERVICE", "?s ?p 1e1SERVICE", "?s ?p ex:.SERVICE",
+                  "# a comment\rSERVICE", "?s ?p ?o;SERVICE", "FILTER(true)SERVICE"):
+        refused[f"PREFIX ex: <http://e/> SELECT * WHERE {{ {glued} <http://127.0.0.1:1/> {{}} }}"] = 403
+    for query, status in refused.items():
+        with pytest.raises(Refusal) as err:
+            check_query(query)
+        assert err.value.status == status, query[:60]
+    # brackets and keywords inside strings, IRIs and comments are not syntax
+    check_query('SELECT * WHERE { BIND("' + "(" * 1000 + '" AS ?x) } # ' + "{" * 1000 + " SERVICE")
+    check_query("SELECT * WHERE { <http://example.org/SERVICE((((> ?p ?o }")
+    check_query("SELECT * WHERE { SERVICE <http://a.example/sparql> {} }", services={"http://a.example/sparql"})
+    with pytest.raises(Refusal):
+        check_query("SELECT * WHERE { SERVICE <http://b.example/sparql> {} }", services={"http://a.example/sparql"})

@@ -63,6 +63,34 @@ FORMATS = {
 }
 
 
+#: OWL 2 (RDF mapping) requires xsd:nonNegativeInteger on these; Oxigraph stores it as xsd:integer.
+OWL_CARDINALITY = tuple(f"<http://www.w3.org/2002/07/owl#{p}> ".encode() for p in (
+    "cardinality", "minCardinality", "maxCardinality", "qualifiedCardinality", "minQualifiedCardinality",
+    "maxQualifiedCardinality"))
+_INTEGER = b"^^<http://www.w3.org/2001/XMLSchema#integer>"
+_NON_NEGATIVE = b"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>"
+
+
+def owl_cardinalities(lines: list[bytes]) -> list[bytes]:
+    """N-Quads lines with the datatype of OWL cardinalities given back as written: the loader accepts
+    only xsd:nonNegativeInteger there (sources.py), so this restores the sources exactly."""
+    out = []
+    for line in lines:
+        if _INTEGER in line and any(p in line for p in OWL_CARDINALITY):
+            line = line.replace(_INTEGER, _NON_NEGATIVE, 1)
+        out.append(line)
+    return out
+
+
+def _escape_carriage_returns(path: Path) -> None:
+    """Oxigraph's RDF/XML writer leaves a carriage return in a literal raw, and every XML parser turns
+    it into a line feed (XML 1.0, 2.11), so the literal would change silently. Written as &#13; it
+    survives; the writer puts no CR anywhere else (its line ends are LF)."""
+    data = path.read_bytes()
+    if b"\r" in data:
+        path.write_bytes(data.replace(b"\r", b"&#13;"))
+
+
 def canonical_quads(quads) -> list[ox.Quad]:
     """Quads with canonical blank-node labels, in sorted order (for small sets of quads)."""
     dataset = ox.Dataset(quads)
@@ -120,6 +148,7 @@ def write_store(store: ox.Store, folder: Path, timings: dict | None = None) -> d
         del text
         children.wait(timings)
         clock("wait for serialisers")
+        _escape_carriage_returns(folder / "pactgraph.rdf")
     finally:
         children.kill()
     for name in ("pactgraph.trig", "pactgraph.ttl", "pactgraph.rdf"):
@@ -192,8 +221,9 @@ def _canonical_lines(raw: bytes) -> list[bytes]:
     for segment in kept:  # each is empty or ends with a newline: drop what split gives after it
         lines += segment.split(b"\n")
         lines.pop()
-    if blank:
-        dataset = ox.Dataset(ox.parse(b"".join(blank), format=ox.RdfFormat.N_QUADS))
+    lines = owl_cardinalities(lines)
+    if blank:  # before canonicalisation, so the labels are those of the restored quads
+        dataset = ox.Dataset(ox.parse(b"".join(owl_cardinalities(blank)), format=ox.RdfFormat.N_QUADS))
         dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
         lines += ox.serialize(dataset, format=ox.RdfFormat.N_QUADS).split(b"\n")[:-1]
     return lines

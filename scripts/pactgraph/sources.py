@@ -287,9 +287,14 @@ class _Literals:
                 continue
             if controls and _NOT_XML.search(o.value):
                 raise _control_error(path, text, t.subject, o)
+            if t.predicate.value in _OWL_CARDINALITY:
+                # The store keeps these as xsd:integer; the exports give them back the datatype OWL 2
+                # requires (export.owl_cardinalities), which is exact only if every source wrote it.
+                if o.datatype.value != _NON_NEGATIVE:
+                    raise InputError(visible(f"{_where(path, text, t.subject, o)}: an OWL cardinality takes "
+                                             f'"{o.value}"^^xsd:nonNegativeInteger (OWL 2), not {o.datatype.value}'))
+                continue
             if o.datatype.value not in kept and o not in typed:
-                if o.datatype.value == _NON_NEGATIVE and t.predicate.value in _OWL_CARDINALITY:
-                    continue
                 typed[o] = (path, text, t.subject)
         if len(parent) >= max_nesting and blank_depth(parent) + 1 > max_nesting:
             line = nesting_error(text, max_nesting)

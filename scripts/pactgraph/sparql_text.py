@@ -25,9 +25,9 @@ def code_mask(text: str) -> list[bool]:
     i, n = 0, len(text)
     while i < n:
         c = text[i]
-        if c == "#":
-            end = text.find("\n", i)
-            end = n if end < 0 else end
+        if c == "#":  # a comment ends at the end of the line: LF or CR (SPARQL 1.1 grammar, [EOL])
+            ends = [e for e in (text.find("\n", i), text.find("\r", i)) if e >= 0]
+            end = min(ends) if ends else n
             mask[i:end] = [False] * (end - i)
             i = end
         elif c in "\"'":
@@ -55,7 +55,7 @@ def code_mask(text: str) -> list[bool]:
 
 
 #: what may come before the first keyword: white space, comments and well-formed declarations
-_LEAD = re.compile(r"(?:\s+|\#[^\n]*|(?i:PREFIX)\s+[^\s:]*:\s*<[^<>\s]*>|(?i:BASE)\s*<[^<>\s]*>)*")
+_LEAD = re.compile(r"(?:\s+|\#[^\r\n]*|(?i:PREFIX)\s+[^\s:]*:\s*<[^<>\s]*>|(?i:BASE)\s*<[^<>\s]*>)*")
 
 
 def first_keyword(text: str) -> str | None:

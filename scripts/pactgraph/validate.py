@@ -547,11 +547,31 @@ def _violation(r: shacl.Result, shapes: shacl.ShapesGraph, store, by_graph, root
                 file = relpath(src.path, root)
                 line = lines.line(src.path, focus.value) if lines else line_of(src.path, focus.value)
                 break
+    message = r.message or "constraint not met"
+    if isinstance(focus, ox.NamedNode) and r.value is None and isinstance(r.path, ox.NamedNode):
+        # A value allowed once, written twice (a second English label, a second date): name each
+        # value and where it is written.
+        from .locate import describe_locations, repeated_values
+
+        clashing = repeated_values(store, by_graph, focus, r.path, root)
+        if clashing:
+            message += f": {describe_locations(clashing)}"
+    ontology = [ox.NamedNode(g) for g, f in by_graph.items() if f.kind == "ontology"]
+    if isinstance(r.value, ox.NamedNode) and (file is None or any(
+            f.kind == "ontology" and relpath(f.path, root) == file for f in by_graph.values())) and not any(
+            next(store.quads_for_pattern(r.value, None, None, g), None) for g in ontology):
+        # A misspelt or undeclared term (the ontology does not describe it): where the data uses it,
+        # not where the ontology is declared.
+        from .locate import usage_location
+
+        used = usage_location(store, by_graph, r.value.value, root=root)
+        if used:
+            file, line = used
     return Violation(
         focus=term_display(focus) or "?",
         path=path_display(shapes, r.path),
         value=term_display(r.value),
-        message=r.message or "constraint not met",
+        message=message,
         shape=term_display(shape) if isinstance(shape, ox.NamedNode) else None,
         severity=r.severity.rsplit("#", 1)[-1] if r.severity else "Violation",
         file=file,
