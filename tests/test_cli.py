@@ -168,3 +168,10 @@ def test_failing_query_check_exits_1_and_keeps_dist(scratch):
     assert result.code == 1 and "query territories case 0" in result.err, result.err
     assert _snapshot(scratch / "dist") == before
     assert sorted(p.name for p in scratch.iterdir() if p.name.startswith(".dist")) == []
+
+
+def test_cli_offers_every_validation_engine():
+    from pactgraph.cli import SHACL_ENGINES
+    from pactgraph.validate import ENGINES
+
+    assert set(SHACL_ENGINES) == set(ENGINES)

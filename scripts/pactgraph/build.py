@@ -78,7 +78,7 @@ def run_qc(store: ox.Store, queries_dir: Path) -> tuple[int, list[str]]:
 
 
 def build(project, out_dir: Path | None = None, data_dir: Path | None = None, log=print,
-          engine: str = "oxigraph", pages: bool = True) -> BuildResult:
+          engine: str = "oxigraph", pages: bool = True, previous: Path | None = None) -> BuildResult:
     from .validate import validate_store  # pyshacl is loaded only by engine="pyshacl" (or a fallback)
 
     started = time.perf_counter()
@@ -88,6 +88,10 @@ def build(project, out_dir: Path | None = None, data_dir: Path | None = None, lo
     out_dir = outdir.check_out_dir(out_dir or project.dist_dir, project.root,
                                    sources + ([Path(data_dir)] if data_dir is not None else []))
     outdir.remove_stale(out_dir, log=log)
+    if previous is not None:  # refused before the build's work, like a wrong --out
+        from .diff import check_build_dir
+
+        previous = check_build_dir(previous)
     store = load_store(files)
     log(f"loaded {len(files)} files, {len(store)} quads in {time.perf_counter() - started:.2f} s")
 
@@ -161,6 +165,11 @@ def build(project, out_dir: Path | None = None, data_dir: Path | None = None, lo
         }
         (tmp / "build-report.json").write_text(json.dumps(build_report, indent=2, sort_keys=True) + "\n",
                                                encoding="utf-8")
+        if previous is not None:  # dist/changes.md: the facts changed since the build in DIR (diff.py)
+            from .diff import CHANGES_FILE, write_changes
+
+            write_changes(previous, tmp, tmp / CHANGES_FILE)
+            sizes[CHANGES_FILE] = (tmp / CHANGES_FILE).stat().st_size
         _swap(tmp, out_dir)
     except BaseException:
         if exporting is not None:
@@ -168,8 +177,23 @@ def build(project, out_dir: Path | None = None, data_dir: Path | None = None, lo
             counting.exception()
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    write_packaged_release(project, out_dir, own_data, log)
     return BuildResult(build_report["triples"], len(counts), True, n_queries, n_cases, n_qc,
                        time.perf_counter() - started, out_dir, sizes)
+
+
+def write_packaged_release(project, out_dir: Path, own_data: bool, log=print) -> Path | None:
+    """Copy the release just written to dist/ into the package (scripts/pactgraph/release/, package data
+    of the wheel, with a manifest of hashes; docs/decisions.md D13). Only a build of the project's own
+    data into its own dist/ is a release: a build of other data or into another folder leaves the
+    packaged release as it was. None when nothing was written."""
+    if not own_data or out_dir.resolve() != project.dist_dir.resolve() or not project.release_dir.parent.is_dir():
+        return None
+    from .project import write_release
+
+    target = write_release(project, out_dir, VERSION)
+    log(f"wrote the packaged release to {relpath(target, project.root)}")
+    return target
 
 
 def _oxquads(graph) -> list[ox.Quad]:

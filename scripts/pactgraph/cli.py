@@ -65,6 +65,10 @@ def _nesting(p) -> None:
                         f"(default {MAX_NESTING})")
 
 
+#: validate.ENGINES, repeated here so that the parser does not import the validator.
+SHACL_ENGINES = ("oxigraph", "pyshacl-turbo", "pyshacl")
+
+
 def make_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="pactgraph", description="Build, validate and query the pactgraph knowledge graph.")
     p.add_argument("--version", action="version", version=f"pactgraph {VERSION}")
@@ -75,16 +79,20 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, help="output folder (default: dist/)")
     b.add_argument("--data", type=Path, help="data folder (default: data/)")
     b.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+    b.add_argument("--previous", type=Path, metavar="DIR",
+                   help="a previous build folder: also write changes.md, the facts changed since it (pactgraph diff)")
     b.add_argument("--no-pages", dest="pages", action="store_false",
                    help="write no site (a page per resource, index, pictures); for large datasets")
-    b.add_argument("--engine", choices=("oxigraph", "pyshacl"), default="oxigraph",
-                   help="SHACL engine: shapes compiled to SPARQL on Oxigraph (default) or the pyshacl reference")
+    b.add_argument("--engine", choices=SHACL_ENGINES, default="oxigraph",
+                   help="SHACL engine: shapes compiled to SPARQL on Oxigraph (default), or pyshacl-turbo or "
+                        "pyshacl alone (the references; docs/decisions.md D11)")
     _nesting(b)
 
     v = sub.add_parser("validate", help="validate the data against the shapes (exit 0 conforms, 1 not)")
     v.add_argument("--data", type=Path, help="data folder (default: data/)")
-    v.add_argument("--engine", choices=("oxigraph", "pyshacl"), default="oxigraph",
-                   help="SHACL engine: shapes compiled to SPARQL on Oxigraph (default) or the pyshacl reference")
+    v.add_argument("--engine", choices=SHACL_ENGINES, default="oxigraph",
+                   help="SHACL engine: shapes compiled to SPARQL on Oxigraph (default), or pyshacl-turbo or "
+                        "pyshacl alone (the references; docs/decisions.md D11)")
     _nesting(v)
 
     q = sub.add_parser("query", help="run a canned query")
@@ -109,7 +117,12 @@ def make_parser() -> argparse.ArgumentParser:
 
 #: command name -> module in this package
 PLUGIN_COMMANDS: dict[str, str] = {"serve": "serve", "load": "load", "generate": "generate", "bench": "bench",
-                                   "status": "status_command"}
+                                   "status": "status_command", "table": "table", "diff": "diff"}
+
+
+#: commands that need a checkout's sources; outside one, the others read the release shipped in the
+#: package (project.py, docs/decisions.md D13)
+CHECKOUT_COMMANDS = frozenset({"build", "bench"})
 
 
 def _plugin(name: str):
@@ -123,7 +136,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         from .project import find_project
 
-        project = find_project(args.root) if args.root else find_project()
+        project = find_project(args.root) if args.root else find_project(packaged=True)
+        if project.packaged and args.command in CHECKOUT_COMMANDS:
+            raise_usage(f"'{args.command}' works in a checkout only (a folder with ontology/ and data/; "
+                        f"none at or above {Path.cwd()}): the installed package carries the built graph, not its sources")
         if args.command in PLUGIN_COMMANDS:
             return _plugin(args.command).run(project, args)
         return COMMANDS[args.command](project, args)
@@ -151,7 +167,7 @@ def cmd_build(project, args) -> int:
     default, sources.MAX_NESTING = sources.MAX_NESTING, args.max_nesting  # build() loads with the module's limit
     try:
         result = build(project, out_dir=args.out, data_dir=args.data, log=log, engine=args.engine,
-                       pages=args.pages)
+                       pages=args.pages, previous=args.previous)
     finally:
         sources.MAX_NESTING = default
     if not args.quiet:

@@ -12,7 +12,9 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
+from typing import Union
 
 import pyoxigraph as ox
 
@@ -62,8 +64,11 @@ class CannedQuery:
     def expected_path(self) -> Path:
         return self.path.with_name(self.name + ".expected.json")
 
-    def bindings(self, given: dict[str, str] | None = None) -> dict[ox.Variable, object]:
-        """Terms for every parameter: given values over defaults, each checked against its type."""
+    def bindings(self, given: dict[str, object] | None = None) -> dict[ox.Variable, object]:
+        """Terms for every parameter: given values over defaults, each checked against its type.
+
+        A value is the text the CLI gets (`--param date=2024-05-02`) or, from the Python API, a Python
+        value of the declared type (`datetime.date` for a date, `int` for an integer): see `to_term`."""
         given = dict(given or {})
         unknown = sorted(set(given) - set(self.params))
         if unknown:
@@ -78,9 +83,23 @@ class CannedQuery:
         return out
 
 
-def to_term(param: Param, value: str, query: str = "?"):
-    """The RDF term for a parameter value, or InputError saying why it is not one."""
+def to_term(param: Param, value: object, query: str = "?"):
+    """The RDF term for a parameter value, or InputError saying why it is not one.
+
+    The value is text (what the CLI is given), or a Python value of the parameter's type: a
+    `datetime.date` (not a datetime) for a date, an `int` (not a bool) for an integer, a
+    `pyoxigraph.NamedNode` for an IRI."""
     bad = f"parameter {param.name!r} of query {query!r}"
+    if isinstance(value, ox.NamedNode) and param.type == "iri":
+        return value
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime) and param.type == "date":
+        value = value.isoformat()
+    elif isinstance(value, int) and not isinstance(value, bool) and param.type == "integer":
+        value = str(value)
+    if not isinstance(value, str):
+        wanted = {"iri": "an IRI (str)", "date": "a date (datetime.date or YYYY-MM-DD)",
+                  "integer": "an integer (int)", "string": "a str"}[param.type]
+        raise InputError(f"{bad}: expected {wanted}, got {type(value).__name__} {value!r}")
     if param.type == "iri":
         return iri_term(value, bad)
     if param.type == "date":
@@ -246,6 +265,88 @@ def rows(solutions) -> tuple[list[str], list[dict[str, str]]]:
     for sol in solutions:
         out.append({n: str(sol[n]) for n in names if sol[n] is not None})
     return names, out
+
+
+# -- results as Python values (the Python API) -----------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class PartialDate:
+    """A date known only to the year (xsd:gYear) or to the month (xsd:gYearMonth), kept at that
+    precision: never padded to a day. `str()` gives its lexical form, "2017" or "2017-04"."""
+
+    year: int
+    month: int | None = None
+
+    @property
+    def precision(self) -> str:
+        return "year" if self.month is None else "month"
+
+    def isoformat(self) -> str:
+        year = f"{self.year:05d}" if self.year < 0 else f"{self.year:04d}"
+        return year if self.month is None else f"{year}-{self.month:02d}"
+
+    def __str__(self) -> str:
+        return self.isoformat()
+
+
+#: a value in a result row of the Python API (`to_python`)
+Value = Union[str, int, float, bool, Decimal, _dt.date, _dt.datetime, PartialDate, None]
+
+_PARTIAL = re.compile(r"(-?\d{4,})(?:-(\d{2}))?(?:Z|[+-]\d{2}:\d{2})?")
+_INTEGER_TYPES = frozenset(XSD + t for t in (
+    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger", "nonPositiveInteger",
+    "negativeInteger", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte"))
+
+
+def to_python(term) -> Value:
+    """A query result term as a Python value: an IRI as its str; a blank node as "_:id"; xsd:date as
+    `datetime.date`; xsd:gYear and xsd:gYearMonth as `PartialDate` (their precision kept);
+    xsd:dateTime as `datetime.datetime`; xsd:boolean as bool; the integer types as int; xsd:decimal as
+    `decimal.Decimal`; xsd:double and xsd:float as float; any other literal (strings, language-tagged
+    text, other types) as its lexical str; None stays None. A value that is not valid for its type
+    stays its lexical str."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    if not isinstance(term, ox.Literal):
+        return str(term)
+    value, datatype = term.value, term.datatype.value
+    try:
+        if datatype == XSD + "date":
+            return _dt.date.fromisoformat(value)
+        if datatype in (XSD + "gYear", XSD + "gYearMonth"):
+            m = _PARTIAL.fullmatch(value)
+            if m and (m.group(2) is None) == (datatype == XSD + "gYear"):
+                month = int(m.group(2)) if m.group(2) else None
+                if month is None or 1 <= month <= 12:
+                    return PartialDate(int(m.group(1)), month)
+            return value
+        if datatype == XSD + "dateTime":
+            return _dt.datetime.fromisoformat(value[:-1] + "+00:00" if value.endswith("Z") else value)
+        if datatype == XSD + "boolean":
+            if value in ("true", "1", "false", "0"):
+                return value in ("true", "1")
+            return value
+        if datatype in _INTEGER_TYPES:
+            return int(value)
+        if datatype == XSD + "decimal":
+            return Decimal(value)
+        if datatype in (XSD + "double", XSD + "float"):
+            return float(value)
+    except (ValueError, ArithmeticError):
+        return value
+    return value
+
+
+def python_rows(solutions) -> tuple[list[str], list[dict[str, Value]]]:
+    """Variables and rows of a SELECT result, each value a Python value (`to_python`); an unbound
+    variable is None, so every row has every variable."""
+    names = [v.value for v in solutions.variables]
+    return names, [{n: to_python(sol[n]) for n in names} for sol in solutions]
 
 
 @dataclass
