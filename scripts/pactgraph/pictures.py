@@ -188,6 +188,17 @@ class Pictures:
     def label(self, iri: str) -> str:
         return self.idx.label(iri) or iri.rsplit("/", 1)[-1]
 
+    def by_pair(self, agreements) -> tuple[dict[tuple, list], list]:
+        """The bilateral agreements grouped by their pair of parties, and the others (3+ parties)."""
+        pairs: dict[tuple, list] = defaultdict(list)
+        multi = []
+        for a in agreements:
+            if len(self.parties[a]) == 2:
+                pairs[tuple(self.parties[a])].append(a)
+            else:
+                multi.append(a)
+        return pairs, multi
+
     def category(self, a, party: str | None = None) -> str:
         """"in-force", "ended" or "other" on TODAY: for one party, or for the agreement (in force when
         in force for some party, ended when ended for every party with a status)."""
@@ -460,13 +471,7 @@ def overview_svg(idx: GraphIndex, pic: Pictures | None = None) -> str:
         a = -math.pi / 2 + 2 * math.pi * i / n
         angle[s] = a
         pos[s] = (cx + radius * math.cos(a), cy + radius * math.sin(a))
-    pairs: dict[tuple, list] = defaultdict(list)
-    multi = []
-    for a in agreements:
-        if len(pic.parties[a]) == 2:
-            pairs[tuple(pic.parties[a])].append(a)
-        else:
-            multi.append(a)
+    pairs, multi = pic.by_pair(agreements)
     lines, numbers = [], []
     # thin lines first, so that the thick ones stay visible
     for (p1, p2), group in sorted(pairs.items(), key=lambda kv: (len(kv[1]), kv[0])):
@@ -585,13 +590,7 @@ def matrix_svg(idx: GraphIndex, pic: Pictures | None = None) -> str:
         return _empty_svg("No agreements with two or more parties in the graph yet.")
     count: Counter = Counter(p for a in agreements for p in pic.parties[a])
     states = sorted(count, key=lambda s: (-count[s], label(s).lower(), s))
-    pairs: dict[tuple, list] = defaultdict(list)
-    multi = []
-    for a in agreements:
-        if len(pic.parties[a]) == 2:
-            pairs[tuple(pic.parties[a])].append(a)
-        else:
-            multi.append(a)
+    pairs, multi = pic.by_pair(agreements)
     multi.sort(key=lambda a: (pic.first_date(a), label(a.value).lower(), a.value))
     cell, name_w, head_h, top = 26, 190, 230, 60
     n = len(states)

@@ -141,18 +141,14 @@ def iri_term(value: str, what: str):
 def read_query_text(path: Path) -> str:
     """The text of a query file (UTF-8, a byte order mark dropped); InputError naming the file if it
     is a folder, cannot be read or is not UTF-8."""
+    from .sources import read_source
+
+    data = read_source(path, "query file")  # byte order mark dropped
     try:
-        data = path.read_bytes()
-    except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a query file") from None
-    except OSError as err:
-        raise InputError(f"{path}: cannot read: {err.strerror or err}") from None
-    try:
-        text = data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         raise InputError(f"{path}:{line}: not UTF-8 (byte 0x{data[err.start]:02X}); save the file as UTF-8") from None
-    return text[1:] if text.startswith("\ufeff") else text
 
 
 def parse_query_file(path: Path) -> CannedQuery:

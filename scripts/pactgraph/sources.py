@@ -99,12 +99,13 @@ def _too_large(path: Path, data: bytes | None) -> InputError:
                       f"({PARSER_TOKEN_LIMIT // (1024 * 1024)} MiB); keep large texts out of the sources")
 
 
-def read_source(path: Path) -> bytes:
-    """The bytes of a source file, without a UTF-8 byte order mark; InputError if it cannot be read."""
+def read_source(path: Path, kind: str = "Turtle file") -> bytes:
+    """The bytes of a source file (a `kind`: Turtle file, query file), without a UTF-8 byte order mark;
+    InputError naming the file if it is a folder or cannot be read."""
     try:
         data = path.read_bytes()
     except IsADirectoryError:
-        raise InputError(f"{path}: is a folder, not a Turtle file") from None
+        raise InputError(f"{path}: is a folder, not a {kind}") from None
     except OSError as err:
         raise InputError(f"{path}: cannot read: {err.strerror or err}") from None
     return data[len(BOM):] if data.startswith(BOM) else data
