@@ -175,3 +175,25 @@ def test_cli_offers_every_validation_engine():
     from pactgraph.validate import ENGINES
 
     assert set(SHACL_ENGINES) == set(ENGINES)
+
+
+def test_a_runaway_query_fails_the_build_within_its_time_bound(scratch):
+    """A canned query that would run for ever (a cartesian product) fails the build at --query-timeout:
+    exit 1, one line naming it, the earlier dist/ kept, and the process ends although the engine's
+    thread cannot be stopped (cli.console)."""
+    import time
+
+    assert run_cli("build", "--quiet", "--no-pages", root=scratch).code == 0
+    before = _snapshot(scratch / "dist")
+    (scratch / "queries" / "runaway.rq").write_text(
+        "# Question: How many triples times triples times triples?\n# Returns: n\n"
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }\n", encoding="utf-8")
+    (scratch / "queries" / "runaway.expected.json").write_text('[{"params": {}, "rows": []}]\n', encoding="utf-8")
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-m", "pactgraph.cli", "--root", str(scratch), "build", "--quiet",
+                           "--no-pages", "--query-timeout", "3"], capture_output=True, text=True, timeout=120,
+                          env={"PYTHONPATH": str(ROOT / "scripts"), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == 1, proc.stderr
+    assert time.monotonic() - started < 60
+    assert "query runaway" in proc.stderr and "3 s" in proc.stderr and "Traceback" not in proc.stderr
+    assert _snapshot(scratch / "dist") == before

@@ -42,7 +42,13 @@ class BuildResult:
                 f"wrote {len(self.files)} files to {self.out_dir} in {self.seconds:.2f} s")
 
 
-def check_queries(store: ox.Store, queries_dir: Path, expected: bool = True) -> tuple[int, int, list[str]]:
+#: Seconds the canned queries, and then the QC checks, may take in all (build --query-timeout): at a
+#: million triples they take about 8 s (docs/benchmarks.md); a query that runs away fails the build.
+QUERY_TIMEOUT = 300.0
+
+
+def check_queries(store: ox.Store, queries_dir: Path, expected: bool = True,
+                  timeout: float | None = None) -> tuple[int, int, list[str]]:
     """Run every canned query against its expected results; returns (queries, cases, failures).
 
     With `expected` off (data other than the project's own, for which the expected results were not
@@ -53,10 +59,11 @@ def check_queries(store: ox.Store, queries_dir: Path, expected: bool = True) -> 
         def runs(q) -> None:
             queries.rows(queries.run(store, q.text, q.bindings()))
 
-        queries.parallel_map(runs, found.values())
+        queries.parallel_map(runs, found.values(), timeout=timeout, name=lambda q: f"query {q.name}")
         return len(found), 0, []
     failures, cases = [], 0
-    for results in queries.parallel_map(lambda q: queries.check(store, q), found.values()):
+    for results in queries.parallel_map(lambda q: queries.check(store, q), found.values(), timeout=timeout,
+                                        name=lambda q: f"query {q.name}"):
         for r in results:
             cases += 1
             if not r.ok:
@@ -64,21 +71,22 @@ def check_queries(store: ox.Store, queries_dir: Path, expected: bool = True) -> 
     return len(found), cases, failures
 
 
-def run_qc(store: ox.Store, queries_dir: Path) -> tuple[int, list[str]]:
+def run_qc(store: ox.Store, queries_dir: Path, timeout: float | None = None) -> tuple[int, list[str]]:
     """Run the `*-violation.rq` QC queries; any row they return is a failure."""
     paths = queries.violation_checks(queries_dir)
 
     def rows_of(path: Path) -> list[dict]:
-        return queries.rows(queries.run(store, path.read_text(encoding="utf-8")))[1]
+        return queries.rows(queries.run(store, queries.read_query_text(path)))[1]
 
     failures = []
-    for path, got in zip(paths, queries.parallel_map(rows_of, paths)):
+    for path, got in zip(paths, queries.parallel_map(rows_of, paths, timeout=timeout, name=lambda p: p.name)):
         failures += [f"{path.name}: {row}" for row in got[:10]]
     return len(paths), failures
 
 
 def build(project, out_dir: Path | None = None, data_dir: Path | None = None, log=print,
-          engine: str = "oxigraph", pages: bool = True, previous: Path | None = None) -> BuildResult:
+          engine: str = "oxigraph", pages: bool = True, previous: Path | None = None,
+          query_timeout: float | None = QUERY_TIMEOUT) -> BuildResult:
     from .validate import validate_store  # pyshacl is loaded only by engine="pyshacl" (or a fallback)
 
     started = time.perf_counter()
@@ -129,8 +137,9 @@ def build(project, out_dir: Path | None = None, data_dir: Path | None = None, lo
             exporting = pool.submit(export.write_store, store, tmp)  # streams: no Python object per quad
             counting = pool.submit(statistics, store)
             pool.shutdown(wait=False)
-        n_queries, n_cases, query_failures = check_queries(store, project.queries_dir, expected=own_data)
-        n_qc, qc_failures = run_qc(store, project.queries_dir)
+        n_queries, n_cases, query_failures = check_queries(store, project.queries_dir, expected=own_data,
+                                                           timeout=query_timeout)
+        n_qc, qc_failures = run_qc(store, project.queries_dir, timeout=query_timeout)
         log(f"queries and QC checks in {time.perf_counter() - lap:.2f} s")
         problems += query_failures + qc_failures
         if problems:

@@ -79,6 +79,8 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--out", type=Path, help="output folder (default: dist/)")
     b.add_argument("--data", type=Path, help="data folder (default: data/)")
     b.add_argument("--quiet", "-q", action="store_true", help="print only errors")
+    b.add_argument("--query-timeout", type=float, default=300.0, metavar="SECONDS",
+                   help="time the canned queries, and then the QC checks, may take in all (default: %(default)g)")
     b.add_argument("--previous", type=Path, metavar="DIR",
                    help="a previous build folder: also write changes.md, the facts changed since it (pactgraph diff)")
     b.add_argument("--no-pages", dest="pages", action="store_false",
@@ -167,7 +169,7 @@ def cmd_build(project, args) -> int:
     default, sources.MAX_NESTING = sources.MAX_NESTING, args.max_nesting  # build() loads with the module's limit
     try:
         result = build(project, out_dir=args.out, data_dir=args.data, log=log, engine=args.engine,
-                       pages=args.pages, previous=args.previous)
+                       pages=args.pages, previous=args.previous, query_timeout=args.query_timeout)
     finally:
         sources.MAX_NESTING = default
     if not args.quiet:
@@ -247,5 +249,21 @@ def raise_usage(message: str):
 
 COMMANDS = {"build": cmd_build, "validate": cmd_validate, "query": cmd_query, "sparql": cmd_sparql}
 
+def console() -> None:
+    """The `pactgraph` command: main(), then exit. A query past its time bound may leave a thread that
+    cannot be stopped inside the engine (queries.parallel_map); a normal exit would wait for it for
+    ever, so the process ends at once instead."""
+    code = main()
+    from . import queries
+
+    if queries.STUCK:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        import os
+
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console()

@@ -18,7 +18,7 @@ from typing import Union
 
 import pyoxigraph as ox
 
-from .errors import InputError
+from .errors import InputError, PactgraphError
 from .namespaces import PREFIXES, XSD, expand
 
 PARAM_TYPES = ("iri", "date", "string", "integer")
@@ -237,21 +237,43 @@ def check_text(text: str, max_depth: int = MAX_QUERY_DEPTH) -> str:
     return text
 
 
-def parallel_map(fn, items, workers: int | None = None) -> list:
+def parallel_map(fn, items, workers: int | None = None, timeout: float | None = None, name=str) -> list:
     """`[fn(x) for x in items]` on a pool of threads, results in the order of `items`.
 
     pyoxigraph releases the GIL while it evaluates a query, so queries on one store run on every core:
     on the 1M-triple synthetic world, the 30 canned queries and QC checks take 12.4 s one after the
     other and 7-8 s on two threads (docs/benchmarks.md). The first exception is raised.
+
+    With `timeout` (seconds for all of them), what has not finished by then raises StuckQueries naming
+    them (`name(item)`): a thread cannot be stopped inside the engine, so the caller must end the
+    process (the CLI does: cli.main) rather than wait for it.
     """
     items = list(items)
     workers = workers or min(len(items), os.cpu_count() or 1)
-    if workers <= 1:
+    if workers <= 1 and timeout is None:
         return [fn(x) for x in items]
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor, wait
 
-    with ThreadPoolExecutor(workers) as pool:
-        return list(pool.map(fn, items))
+    pool = ThreadPoolExecutor(max(workers, 1))
+    futures = [pool.submit(fn, x) for x in items]
+    _, pending = wait(futures, timeout=timeout)
+    pool.shutdown(wait=not pending, cancel_futures=True)
+    if pending:
+        late = [name(x) for x, f in zip(items, futures) if f in pending and f.running()]
+        STUCK.extend(late)
+        raise StuckQueries(f"{len(pending)} check(s) did not finish within {timeout:g} s and were stopped "
+                           f"({', '.join(late[:5]) or 'waiting'}); simplify them (or raise --query-timeout)")
+    return [f.result() for f in futures]
+
+
+#: Queries whose thread is still running after a timeout (parallel_map): the process must end.
+STUCK: list[str] = []
+
+
+class StuckQueries(PactgraphError):
+    """Some queries run past their time bound in threads that cannot be stopped."""
+
+    exit_code = 1
 
 
 def rows(solutions) -> tuple[list[str], list[dict[str, str]]]:
