@@ -188,6 +188,11 @@ def test_commands_outside_a_checkout(installed, elsewhere, checkout):
     assert ask.returncode == 0 and json.loads(ask.stdout) is True, ask.stderr
     status = _run([bin_ / "pactgraph", "status", "jp-au-raa", "--date", "2024-01-01", "-f", "csv"], elsewhere)
     assert status.returncode == 0 and "in-force" in status.stdout, status.stderr
+    table = _run([bin_ / "pactgraph", "table", "dyad-years", "--state", "jp"], elsewhere)
+    assert table.returncode == 0 and table.stdout.startswith("state_a,state_b,year,"), table.stderr
+    assert any(line.startswith("AU,JP,2024,") for line in table.stdout.splitlines())
+    same = _run([bin_ / "pactgraph", "diff", checkout / "dist", checkout / "dist"], elsewhere)
+    assert same.returncode == 0 and "No differences" in same.stdout, same.stdout + same.stderr
     validate = _run([bin_ / "pactgraph", "validate", "--data", checkout / "data"], elsewhere)
     assert validate.returncode == 0 and "conforms: yes" in validate.stdout, validate.stdout + validate.stderr
     for args, says in ((["build"], "works in a checkout only"), (["validate"], "give --data DIR")):
