@@ -30,14 +30,12 @@ from importlib import metadata
 from pathlib import Path
 
 from .errors import InputError
+from .namespaces import PG, PGID, WD
 
 #: The generator's behaviour (names, translations, code list) is pinned to this pycountry release.
 PYCOUNTRY_VERSION = "26.2.16"
 
-PG = "https://w3id.org/pactgraph/ontology/"
-PGID = "https://w3id.org/pactgraph/id/"
 PLACE = PGID + "place/"
-WD = "http://www.wikidata.org/entity/"
 
 PYCOUNTRY_SOURCE = "source:pycountry-26-2-16"
 PYCOUNTRY_URL = f"https://pypi.org/project/pycountry/{PYCOUNTRY_VERSION}/"

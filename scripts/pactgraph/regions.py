@@ -31,8 +31,9 @@ from importlib import metadata
 from pathlib import Path
 
 from .errors import InputError
+from .namespaces import PG, PGID, WD
 from . import iso3166
-from .iso3166 import Node, lit, read_csv, url_lit
+from .iso3166 import PREFIXES as ISO_PREFIXES, Node, lit, read_csv, url_lit
 
 #: The packages this generator is pinned to (names, codes and translations change between releases).
 HDX_VERSION = "4.2.5"
@@ -70,9 +71,6 @@ PACKAGE_SOURCES = {
     ),
 }
 
-PG = "https://w3id.org/pactgraph/ontology/"
-PGID = "https://w3id.org/pactgraph/id/"
-WD = "http://www.wikidata.org/entity/"
 
 WORLD = "001"
 
@@ -98,21 +96,10 @@ SOURCE_LABELS = {
 M49_WIKIDATA_COLUMNS = ["m49", "qid", "source_url_1", "source_url_2"]
 PLACEMENT_COLUMNS = ["alpha2", "m49", "source_url", "confidence", "note"]
 
-PREFIXES = (
-    ("pg", PG),
-    ("pgid", PGID),
-    ("place", PGID + "place/"),
-    ("prov", "http://www.w3.org/ns/prov#"),
-    ("rdf", "http://www.w3.org/1999/02/22-rdf-syntax-ns#"),
-    ("rdfs", "http://www.w3.org/2000/01/rdf-schema#"),
-    ("region", PGID + "region/"),
-    ("schema", "https://schema.org/"),
-    ("source", PGID + "source/"),
-    ("concept", PGID + "concept/"),
-    ("stmt", PGID + "stmt/"),
-    ("wd", WD),
-    ("xsd", "http://www.w3.org/2001/XMLSchema#"),
-)
+#: The @prefix lines of data/regions.ttl: those of data/iso3166.ttl that it uses, and region:.
+PREFIXES = tuple((p, ns) for p, ns in ISO_PREFIXES
+                 if p in {"pg", "pgid", "place", "prov", "rdf", "rdfs", "schema", "source", "concept", "stmt", "wd",
+                          "xsd"}) + (("region", PGID + "region/"),)
 
 
 class VersionMismatch(InputError):
