@@ -625,11 +625,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-places-check", action="store_true",
                         help="do not compare with data/places.ttl and data/sources.ttl (the output is the same either way)")
     args = parser.parse_args(argv)
+    return write_generated(args, lambda root: generate(root, check_places_file=not args.skip_places_check),
+                           lambda text: f"{len(entries_count(text))} ISO 3166-1 entries")
+
+
+def write_generated(args, produce, describe) -> int:
+    """The end of a generator's command line (this module, regions.py): find the project (`--root`),
+    produce the text, and replace `--out` with it in one rename; an InputError is one line, exit 2."""
     try:
         if args.root is None:
             from .project import find_project
             args.root = find_project().root
-        text = generate(args.root, check_places_file=not args.skip_places_check)
+        text = produce(args.root)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
@@ -637,7 +644,7 @@ def main(argv: list[str] | None = None) -> int:
     tmp = args.out.with_name(args.out.name + ".tmp")
     tmp.write_bytes(text.encode("utf-8"))
     tmp.replace(args.out)
-    print(f"wrote {args.out} ({len(entries_count(text))} ISO 3166-1 entries)")
+    print(f"wrote {args.out} ({describe(text)})")
     return 0
 
 

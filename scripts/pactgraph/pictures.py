@@ -80,6 +80,20 @@ STEP = {cls: i for i, cls in enumerate(ACT_STYLE)}  # same-day acts: the usual o
 FONT = 'font-family="system-ui, -apple-system, Segoe UI, Roboto, Noto Sans, sans-serif"'
 
 
+def _circle_node(x: float, y: float, r: float, a: float, count: int, name: str) -> tuple[str, str]:
+    """A state on a circle of states: its dot with `count` inside, and its name outside, at angle `a`."""
+    dot = (f'<circle cx="{_f(x)}" cy="{_f(y)}" r="{_f(r)}" fill="#fff" stroke="#111" stroke-width="2"/>'
+           f'<text x="{_f(x)}" y="{_f(y + 4)}" text-anchor="middle" font-size="11" font-weight="700" '
+           f'fill="#111">{count}</text>')
+    lx, ly = x + (r + 6) * math.cos(a), y + (r + 6) * math.sin(a)
+    c = math.cos(a)
+    anchor = "start" if c > 0.3 else "end" if c < -0.3 else "middle"
+    dy = 5 + 9 * math.sin(a) if anchor == "middle" else 5
+    lab = (f'<text x="{_f(lx)}" y="{_f(ly + dy)}" font-size="13" fill="#111" text-anchor="{anchor}" '
+           f'stroke="#fff" stroke-width="3" paint-order="stroke">{escape(name)}</text>')
+    return dot, lab
+
+
 def _f(x: float) -> str:
     """A coordinate with at most one decimal, without a trailing .0 (stable text)."""
     s = f"{x:.1f}"
@@ -404,16 +418,7 @@ def network_svg(idx: GraphIndex, state: str | None = None, pic: Pictures | None 
             tip = f"{label(s)}: {_plural(len(agreements), 'agreement')} drawn here"
         else:
             r = 9 + 1.3 * math.sqrt(count[s])
-            dot = (f'<circle cx="{_f(x)}" cy="{_f(y)}" r="{_f(r)}" fill="#fff" stroke="#111" stroke-width="2"/>'
-                   f'<text x="{_f(x)}" y="{_f(y + 4)}" text-anchor="middle" font-size="11" font-weight="700" '
-                   f'fill="#111">{count[s]}</text>')
-            a = angle[s]
-            lx, ly = x + (r + 6) * math.cos(a), y + (r + 6) * math.sin(a)
-            c = math.cos(a)
-            anchor = "start" if c > 0.3 else "end" if c < -0.3 else "middle"
-            dy = 5 + 9 * math.sin(a) if anchor == "middle" else 5
-            lab = (f'<text x="{_f(lx)}" y="{_f(ly + dy)}" font-size="13" fill="#111" text-anchor="{anchor}" '
-                   f'stroke="#fff" stroke-width="3" paint-order="stroke">{escape(label(s))}</text>')
+            dot, lab = _circle_node(x, y, r, angle[s], count[s], label(s))
             tip = f"{label(s)}: {_plural(count[s], 'agreement')} with {label(centre)}"
         nodes.append(_a(s, dot + lab, tip))
 
@@ -526,19 +531,10 @@ def overview_svg(idx: GraphIndex, pic: Pictures | None = None) -> str:
         x, y = pos[s]
         r = 8 + 1.3 * math.sqrt(count[s])
         code = state_code(s)
-        dot = (f'<circle cx="{_f(x)}" cy="{_f(y)}" r="{_f(r)}" fill="#fff" stroke="#111" stroke-width="2"/>'
-               f'<text x="{_f(x)}" y="{_f(y + 4)}" text-anchor="middle" font-size="11" font-weight="700" '
-               f'fill="#111">{count[s]}</text>')
+        dot, lab = _circle_node(x, y, r, angle[s], count[s], label(s))
         if code:
             dot = (f'<a href="network-{code}.svg"><title>{escape(label(s))}: {_plural(count[s], "agreement")} — '
                    f"open its own picture</title>{dot}</a>")
-        a = angle[s]
-        lx, ly = x + (r + 6) * math.cos(a), y + (r + 6) * math.sin(a)
-        c = math.cos(a)
-        anchor = "start" if c > 0.3 else "end" if c < -0.3 else "middle"
-        dy = 5 + 9 * math.sin(a) if anchor == "middle" else 5
-        lab = (f'<text x="{_f(lx)}" y="{_f(ly + dy)}" font-size="13" fill="#111" text-anchor="{anchor}" '
-               f'stroke="#fff" stroke-width="3" paint-order="stroke">{escape(label(s))}</text>')
         nodes.append(dot + _a(s, lab, f"{label(s)}: {_plural(count[s], 'agreement')}"))
 
     legend, y = _legend_types(pic, agreements, 20, 74, "Most common agreement type of a pair")

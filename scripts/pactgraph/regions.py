@@ -460,21 +460,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--root", type=Path, default=None,
                         help="the project folder holding data/ (default: the checkout around the current folder)")
     args = parser.parse_args(argv)
-    try:
-        if args.root is None:
-            from .project import find_project
-            args.root = find_project().root
-        text = generate(args.root)
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = args.out.with_name(args.out.name + ".tmp")
-    tmp.write_bytes(text.encode("utf-8"))
-    tmp.replace(args.out)
-    n = len(re.findall(r"^\S+ a pg:Region", text, flags=re.M))
-    print(f"wrote {args.out} ({n} M49 regions)")
-    return 0
+    return iso3166.write_generated(args, generate, _count_regions)
+
+
+def _count_regions(text: str) -> str:
+    return f"{len(re.findall(r'^[^ ]+ a pg:Region', text, flags=re.M))} M49 regions"
 
 
 if __name__ == "__main__":
