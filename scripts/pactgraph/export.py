@@ -11,6 +11,9 @@ graphs).
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -19,7 +22,8 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import jsonld
-from .namespaces import PGID, PREFIXES
+from .errors import ExportFailed
+from .namespaces import PG, PGID, PREFIXES
 
 #: The kinds of instance IRI (docs/model.md); Turtle and TriG get a prefix for each, as the data
 #: files do, so that `pgid:act/x` is written `act:x` rather than `pgid:act\/x`.
@@ -61,6 +65,19 @@ FORMATS = {
     "pactgraph.rdf": (ox.RdfFormat.RDF_XML, False),
     "pactgraph.jsonld": (ox.RdfFormat.JSON_LD, False),  # compacted with context.jsonld (jsonld.py)
 }
+
+
+#: Up to this many triples (the merged graph) the JSON-LD is compacted with the published context
+#: (jsonld.py), which a web developer reads as plain JSON; above it, Oxigraph's own JSON-LD writer gives
+#: the expanded form (full IRIs, no context: pyoxigraph 0.5 takes no prefixes for JSON-LD), in a child
+#: process beside the Turtle and RDF/XML writers. Measured at 1M triples (docs/benchmarks.md, D15):
+#: compaction 7.2 s of Python in the build process, 90 MB; Oxigraph 1.9 s in a child, 200 MB.
+COMPACT_JSONLD_MAX = 500_000
+
+
+def jsonld_form(triples: int) -> str:
+    """"compacted" or "expanded": the form of the JSON-LD export of a merged graph of `triples`."""
+    return "compacted" if triples <= COMPACT_JSONLD_MAX else "expanded"
 
 
 #: OWL 2 (RDF mapping) requires xsd:nonNegativeInteger on these; Oxigraph stores it as xsd:integer.
@@ -111,6 +128,8 @@ def write_store(store: ox.Store, folder: Path, timings: dict | None = None) -> d
     child processes (see `_Serialisers`), which run on the other core while the JSON-LD is compacted.
     """
     folder = Path(folder)
+    if len(store) > STREAM_ABOVE:
+        return _write_streaming(store, folder, timings)
     clock = _Clock(timings)
     raw = store.dump(format=ox.RdfFormat.N_QUADS)
     clock("dump")
@@ -135,33 +154,305 @@ def write_store(store: ox.Store, folder: Path, timings: dict | None = None) -> d
         del lines
         clock("merge graphs")
         nt = b" .\n".join(triples) + b" .\n" if triples else b""
+        n_triples = len(triples)
         del triples
         write("pactgraph.nt", nt, "N-Triples")
         children.start(folder / "pactgraph.nt", "N_TRIPLES", folder / "pactgraph.ttl", "TURTLE", TURTLE_PREFIXES)
         children.start(folder / "pactgraph.nt", "N_TRIPLES", folder / "pactgraph.rdf", "RDF_XML", PREFIXES)
-        text = nt.decode("utf-8").split("\n")
-        del nt
-        text.pop()  # after the last newline
-        ctx = jsonld.context_of_lines(text)
+        compact = n_triples <= COMPACT_JSONLD_MAX
+        if not compact:  # Oxigraph's own writer, in a child like the others (see COMPACT_JSONLD_MAX)
+            children.start(folder / "pactgraph.nt", "N_TRIPLES", folder / "pactgraph.jsonld", "JSON_LD", {})
+        ctx = jsonld.context_of_lines(_pg_subject_lines(nt))
         write(jsonld.CONTEXT_FILE, jsonld.context_document(ctx), "JSON-LD")
-        write("pactgraph.jsonld", jsonld.document_lines(text, ctx), "JSON-LD")
-        del text
+        if compact:
+            text = nt.decode("utf-8").split("\n")
+            del nt
+            text.pop()  # after the last newline
+            write("pactgraph.jsonld", jsonld.document_lines(text, ctx), "JSON-LD")
+            del text
+        else:
+            del nt
         children.wait(timings)
         clock("wait for serialisers")
         _escape_carriage_returns(folder / "pactgraph.rdf")
     finally:
         children.kill()
-    for name in ("pactgraph.trig", "pactgraph.ttl", "pactgraph.rdf"):
+    for name in ("pactgraph.trig", "pactgraph.ttl", "pactgraph.rdf", "pactgraph.jsonld"):
         sizes[name] = (folder / name).stat().st_size
     order = [*FORMATS][:-1] + [jsonld.CONTEXT_FILE, "pactgraph.jsonld"]
     return {name: sizes[name] for name in order}
 
 
+#: Above this many quads the exports are written by streaming through files (_write_streaming): the
+#: dump and its lines held in memory take some 500 bytes a quad (8 GB at 10M source triples).
+STREAM_ABOVE = 4_000_000
+#: Bytes of N-Quads handled at a time by the streaming path.
+_CHUNK = 64 * 1024 * 1024
+
+
+def write_sources(files: list[tuple[Path, str]], periods: Path, folder: Path,
+                  timings: dict | None = None) -> dict[str, int]:
+    """write_store for the store that the source `files` (path, graph IRI) and the derived periods
+    (N-Quads) make, without reading the store: the same bytes, by the streaming path.
+
+    Each file is parsed by Oxigraph and written as N-Triples (its blank nodes renamed, as the loader
+    does); every line gets its graph name. The loader refused every literal the store would hold
+    otherwise than written but OWL cardinalities, which the exports restore anyway; a triple written
+    twice is written once (sort -u).
+    """
+    from .sources import read_source
+
+    def produce(raw: Path) -> None:
+        with open(raw, "wb") as out:
+            for path, graph in files:
+                nt = ox.serialize(ox.parse(read_source(path), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True),
+                                  format=ox.RdfFormat.N_TRIPLES)
+                out.write(nt.replace(b" .\n", f" <{graph}> .\n".encode()))  # LF only ends a line
+                del nt
+            with open(periods, "rb") as src:
+                shutil.copyfileobj(src, out, _CHUNK)
+
+    return _write_streaming(produce, Path(folder), timings)
+
+
+def _write_streaming(store, folder: Path, timings: dict | None) -> dict[str, int]:
+    """write_store for a large store, in bounded memory, with the same bytes.
+
+    The store is dumped to a file; each chunk of lines has its OWL cardinalities restored and its lines
+    holding "_:" set aside (canonicalised together at the end, as _canonical_lines does); the lines are
+    sorted by GNU sort in the C locale (byte order, as bytes.sort; an external merge sort with a bounded
+    buffer); the merged graph is the sorted N-Quads without graph names, copies of a triple being
+    adjacent (_union_lines). The other formats are written by Oxigraph in child processes, as for a
+    small store, the JSON-LD in its expanded form (COMPACT_JSONLD_MAX).
+    """
+    import re
+    from bisect import bisect_left
+
+    clock = _Clock(timings)
+    if isinstance(store, ox.Store) and next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())),
+                                            None) is not None:
+        raise ExportFailed("a store this large with triples in the default graph cannot be exported by "
+                           "streaming; the build puts every file in a named graph")
+    raw, part = folder / ".export-raw.nq", folder / ".export-part.nq"
+    try:
+        if isinstance(store, ox.Store):
+            store.dump(str(raw), format=ox.RdfFormat.N_QUADS)
+        else:  # a function that writes the N-Quads into the file it is given (write_sources)
+            store(raw)
+        clock("dump")
+        blank: list[bytes] = []
+        with open(raw, "rb") as src, open(part, "wb") as dst:
+            for chunk in _line_chunks(src):
+                lines, cut = _cut_blank_lines(chunk)
+                blank += cut
+                if lines:
+                    dst.write(b"\n".join(lines) + b"\n")
+            lines = _canonical_blank_lines(blank)
+            if lines:
+                dst.write(b"\n".join(lines) + b"\n")
+        raw.unlink()
+        clock("canonicalise")
+        sort = shutil.which("sort")
+        if sort is None:
+            raise ExportFailed("exporting a store this large needs GNU sort (coreutils), which was not found")
+        nq = folder / "pactgraph.nq"
+        done = subprocess.run([sort, "-u", "-S", "1G", "-T", str(folder), "-o", str(nq), str(part)],
+                              env={**os.environ, "LC_ALL": "C"}, capture_output=True)
+        if done.returncode != 0:
+            raise ExportFailed(f"sorting the N-Quads failed: {done.stderr.decode('utf-8', 'replace').strip()}")
+        part.unlink()
+        clock("sort")
+        children = _Serialisers()
+        try:
+            children.start(nq, "N_QUADS", folder / "pactgraph.trig", "TRIG", TURTLE_PREFIXES)
+            graph_name = re.compile(rb" (?:<[^>]*>|_:\S+) \.$", re.MULTILINE)
+            head = b"<" + PG.encode()
+            pg_lines: list[bytes] = []
+            last, n_triples = None, 0
+            with open(nq, "rb") as src, open(folder / "pactgraph.nt", "wb") as dst:
+                for chunk in _line_chunks(src):
+                    triples = list(dict.fromkeys(graph_name.sub(b" .", chunk).split(b"\n")[:-1]))
+                    if triples and triples[0] == last:
+                        triples.pop(0)  # a copy across the chunk boundary
+                    if triples:
+                        n_triples += len(triples)
+                        last = triples[-1]
+                        dst.write(b"\n".join(triples) + b"\n")
+                        lo = bisect_left(triples, head)
+                        while lo < len(triples) and triples[lo].startswith(head):
+                            pg_lines.append(triples[lo])
+                            lo += 1
+            clock("merge graphs")
+            compact = n_triples <= COMPACT_JSONLD_MAX  # (not with this many quads, unless in many graphs)
+            for dst_name, fmt, prefixes in (("pactgraph.ttl", "TURTLE", TURTLE_PREFIXES),
+                                            ("pactgraph.rdf", "RDF_XML", PREFIXES),
+                                            ("pactgraph.jsonld", "JSON_LD", {}))[:2 if compact else 3]:
+                children.start(folder / "pactgraph.nt", "N_TRIPLES", folder / dst_name, fmt, prefixes)
+            ctx = jsonld.context_of_lines([line.decode("utf-8") for line in pg_lines])
+            (folder / jsonld.CONTEXT_FILE).write_bytes(jsonld.context_document(ctx))
+            if compact:
+                text = (folder / "pactgraph.nt").read_text(encoding="utf-8").split("\n")
+                text.pop()
+                (folder / "pactgraph.jsonld").write_bytes(jsonld.document_lines(text, ctx))
+            clock("JSON-LD")
+            children.wait(timings)
+            clock("wait for serialisers")
+            _escape_carriage_returns(folder / "pactgraph.rdf")
+        finally:
+            children.kill()
+    finally:
+        for scratch in (raw, part):
+            scratch.unlink(missing_ok=True)
+    order = [*FORMATS][:-1] + [jsonld.CONTEXT_FILE, "pactgraph.jsonld"]
+    return {name: (folder / name).stat().st_size for name in order}
+
+
+def _line_chunks(f):
+    """The bytes of file `f` in pieces of about _CHUNK that end at the end of a line."""
+    rest = b""
+    while True:
+        data = f.read(_CHUNK)
+        if not data:
+            if rest:
+                yield rest if rest.endswith(b"\n") else rest + b"\n"
+            return
+        data = rest + data
+        cut = data.rfind(b"\n") + 1
+        rest = data[cut:]
+        if cut:
+            yield data[:cut]
+
+
+class ExportJob:
+    """write_store running in another process while the build validates and queries the same store.
+
+    The exports are Python work over every statement (sorting, merging the graphs, the JSON-LD), and
+    Python runs one thread at a time: in a thread of the build they took turns with the validation and
+    the queries. In a process of their own they run on the other core. An in-memory store is handed
+    over by fork (the child sees the parent's store as it was, without a copy: the pages are shared
+    until written, and neither writes them); a store on disk is opened read-only by a new process.
+    Where there is no fork (Windows) the job is a thread, as before.
+    """
+
+    def __init__(self, store: ox.Store, folder: Path, store_path: Path | None = None,
+                 files: list | None = None):
+        self.folder, self.pid, self.proc, self.thread = Path(folder), None, None, None
+        if store_path is not None:
+            # Reading a whole RocksDB store back is slow (at 1M quads, Store.dump took 37-50 s against
+            # 2.6 s in memory: a look-up per IRI), so the exports are made from what filled it: the
+            # source files and the derived periods the loader spilled to a file (sources.PERIODS_FILE).
+            from .sources import PERIODS_FILE
+
+            args = json.dumps([[[str(f.path), f.graph] for f in files], str(Path(store_path) / PERIODS_FILE),
+                               str(folder)])
+            package_parent = str(Path(__file__).resolve().parents[1])  # importable as in this process
+            env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent,
+                                                                             os.environ.get("PYTHONPATH")]))}
+            self.proc = subprocess.Popen([sys.executable, "-c", _EXPORT_CHILD, args],
+                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        elif hasattr(os, "fork"):
+            read, write = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: write, report on the pipe, and end without running the parent's code
+                os.close(read)
+                die_with_parent()
+                code = 1
+                try:
+                    timings: dict = {}
+                    payload = {"sizes": write_store(store, folder, timings), "timings": timings}
+                    code = 0
+                except BaseException as err:  # noqa: BLE001 (reported to the parent, which raises it)
+                    payload = {"error": f"{type(err).__name__}: {err}"}
+                finally:
+                    try:
+                        os.write(write, json.dumps(payload).encode())
+                    finally:
+                        os._exit(code)
+            os.close(write)
+            self.pid, self.pipe = pid, read
+        else:
+            from concurrent.futures import ThreadPoolExecutor
+
+            pool = ThreadPoolExecutor(1)
+            self.thread = pool.submit(lambda: {"sizes": write_store(store, folder, t := {}), "timings": t})
+            pool.shutdown(wait=False)
+
+    def result(self) -> tuple[dict[str, int], dict[str, float]]:
+        """(file name -> size, step -> seconds) once the files are written; ExportFailed if they were not."""
+        if self.thread is not None:
+            try:
+                out = self.thread.result()
+            except Exception as err:  # noqa: BLE001 (said in one line, as from a process)
+                raise ExportFailed(f"build failed; dist/ left unchanged: writing the exports failed: "
+                                   f"{type(err).__name__}: {err}") from None
+        elif self.proc is not None:
+            stdout, stderr = self.proc.communicate()
+            if self.proc.returncode != 0:
+                last = (stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
+                raise ExportFailed(f"build failed; dist/ left unchanged: writing the exports failed: {last}")
+            out = json.loads(stdout)
+        else:
+            chunks = []
+            while chunk := os.read(self.pipe, 65536):
+                chunks.append(chunk)
+            os.close(self.pipe)
+            os.waitpid(self.pid, 0)
+            self.pid = None
+            out = json.loads(b"".join(chunks) or b'{"error": "the export process ended without a word"}')
+            if "error" in out:
+                raise ExportFailed(f"build failed; dist/ left unchanged: writing the exports failed: {out['error']}")
+        return out["sizes"], out["timings"]
+
+    def kill(self) -> None:
+        """Stop it (the build failed): nothing it wrote is published."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
+            os.close(self.pipe)
+            self.pid = None
+        if self.thread is not None:
+            self.thread.exception()  # a thread cannot be stopped: wait for it
+
+
+#: The export process for a store on disk: open it read-only and write (ExportJob).
+_EXPORT_CHILD = """
+import json, sys
+from pathlib import Path
+from pactgraph.export import die_with_parent, write_sources
+die_with_parent()
+files, periods, folder = json.loads(sys.argv[1])
+timings = {}
+sizes = write_sources([(Path(p), g) for p, g in files], Path(periods), Path(folder), timings)
+print(json.dumps({"sizes": sizes, "timings": timings}))
+"""
+
+
+def die_with_parent() -> None:
+    """Linux: have the kernel kill this process when its parent ends (a build that is killed must not
+    leave its export processes running). Elsewhere nothing happens."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError, TypeError):
+        pass
+
+
 #: Run by the child processes: parse one file and serialise it into another, streaming (the
 #: statements are already in order); prints the seconds it took. Only pyoxigraph is imported.
 _CHILD = """
-import json, sys, time
+import ctypes, json, signal, sys, time
 import pyoxigraph as ox
+try:
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # die with the parent (export.die_with_parent)
+except (OSError, AttributeError, TypeError):
+    pass
 t = time.perf_counter()
 src, src_format, dst, dst_format, prefixes = json.loads(sys.argv[1])
 ox.serialize(ox.parse(path=src, format=getattr(ox.RdfFormat, src_format)), dst,
@@ -207,6 +498,13 @@ def _canonical_lines(raw: bytes) -> list[bytes]:
     with a blank node rather than of a million. "_:" in a line is a cheap over-approximation (an IRI
     or a literal may contain it); such a line goes through canonicalisation unchanged.
     """
+    lines, blank = _cut_blank_lines(raw)
+    return lines + _canonical_blank_lines(blank)
+
+
+def _cut_blank_lines(raw: bytes) -> tuple[list[bytes], list[bytes]]:
+    """(the lines of `raw`, complete N-Quads lines, that hold no "_:", with OWL cardinalities restored;
+    the lines that do, with their newline)."""
     blank, kept, start = [], [], 0
     at = raw.find(b"_:")
     while at >= 0:  # cut out each line holding "_:" (C-speed search; typically a few lines)
@@ -219,14 +517,38 @@ def _canonical_lines(raw: bytes) -> list[bytes]:
     kept.append(raw[start:])
     lines: list[bytes] = []
     for segment in kept:  # each is empty or ends with a newline: drop what split gives after it
-        lines += segment.split(b"\n")
-        lines.pop()
-    lines = owl_cardinalities(lines)
-    if blank:  # before canonicalisation, so the labels are those of the restored quads
-        dataset = ox.Dataset(ox.parse(b"".join(owl_cardinalities(blank)), format=ox.RdfFormat.N_QUADS))
-        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-        lines += ox.serialize(dataset, format=ox.RdfFormat.N_QUADS).split(b"\n")[:-1]
-    return lines
+        part = segment.split(b"\n")
+        part.pop()
+        # OWL cardinalities are mostly on blank nodes: look at the lines of a segment only if it has one
+        lines += owl_cardinalities(part) if any(p in segment for p in OWL_CARDINALITY) else part
+    return lines, blank
+
+
+def _canonical_blank_lines(blank: list[bytes]) -> list[bytes]:
+    """The lines holding "_:" (all of the dataset's), with RDFC-1.0 labels, without newlines."""
+    if not blank:
+        return []
+    # The cardinalities first, so that the labels are those of the restored quads.
+    dataset = ox.Dataset(ox.parse(b"".join(owl_cardinalities(blank)), format=ox.RdfFormat.N_QUADS))
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return ox.serialize(dataset, format=ox.RdfFormat.N_QUADS).split(b"\n")[:-1]
+
+
+def _pg_subject_lines(nt: bytes) -> list[str]:
+    """The lines of sorted N-Triples `nt` whose subject is a pg: term (all the context is made of),
+    found by a search in the bytes rather than by decoding every line."""
+    head = b"\n<" + PG.encode()
+    start = nt.find(head) + 1 if not nt.startswith(head[1:]) else 0
+    if start == 0 and not nt.startswith(head[1:]):
+        return []
+    end = start
+    while True:  # the last line of the run of pg: subjects
+        nxt = nt.find(b"\n", end)
+        if nxt < 0 or not nt.startswith(head[1:], nxt + 1):
+            break
+        end = nxt + 1
+    stop = nt.find(b"\n", end)
+    return nt[start:stop if stop >= 0 else len(nt)].decode("utf-8").split("\n")
 
 
 def _union_lines(lines: list[bytes], in_default_graph: bool) -> list[bytes]:

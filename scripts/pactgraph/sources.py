@@ -131,41 +131,97 @@ def parse_file(path: Path, graph: str | None = None, data: bytes | None = None) 
         raise _too_large(path, data) from None
 
 
-def load_store(files: list[SourceFile], max_nesting: int | None = None) -> ox.Store:
-    """An in-memory Oxigraph store holding every file in its named graph.
+def load_store(files: list[SourceFile], max_nesting: int | None = None, path: Path | None = None) -> ox.Store:
+    """An Oxigraph store holding every file in its named graph: in memory, or on disk in the folder
+    `path` (RocksDB, filled by Oxigraph's bulk loader; the folder must be new or empty: store.py).
 
     A file is loaded by Oxigraph itself (`Store.load`: parsed and inserted in Rust, no Python object
-    per triple; about twice as fast as parsing into Python quads, docs/benchmarks.md). Each load is a
-    transaction, and on a syntax error the store is dropped, so no caller sees a half-loaded store.
-    A file with labelled blank nodes (`_:b1`) goes through parse_file instead, which renames them so
-    that the same label in two files stays two nodes (`Store.load` keeps labels as written).
-    Each file's literals and nesting are checked before it is loaded, and the typed literals of all the
-    files at the end (see the module docstring).
+    per triple; about twice as fast as parsing into Python quads, docs/benchmarks.md), on a thread of
+    its own while this one parses the same text again for the literal and nesting checks: the load
+    releases the GIL, so the two run on two cores. A file with labelled blank nodes (`_:b1`) goes
+    through parse_file instead, which renames them so that the same label in two files stays two nodes
+    (`Store.load` keeps labels as written). The typed literals of all the files are checked at the end
+    (see the module docstring). Each load is a transaction, and on any error the store is dropped, so
+    no caller sees a half-loaded store.
     """
+    from concurrent.futures import ThreadPoolExecutor
+
     limit = MAX_NESTING if max_nesting is None else max_nesting
-    store = ox.Store()
+    store = ox.Store(str(path)) if path is not None else ox.Store()
+    bulk = path is not None  # the bulk loader writes files directly, without a transaction log
     literals = _Literals()
-    for f in files:
-        text = read_source(f.path)
-        if b"_:" in text:  # a cheap over-approximation: "_:" inside a string or IRI only costs speed
-            quads = parse_file(f.path, f.graph, text)
-            literals.add(f.path, text, (q.triple for q in quads), limit)
-            store.extend(quads)
-            continue
+    pool = ThreadPoolExecutor(1)  # one writer, in file order
+    loads = []
+
+    def load(f: SourceFile, text: bytes) -> None:
         try:
-            literals.add(f.path, text, ox.parse(text, format=ox.RdfFormat.TURTLE), limit)
-            store.load(text, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(f.graph))
-        except SyntaxError as err:
+            if bulk:
+                store.bulk_load(text, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(f.graph))
+            else:
+                store.load(text, format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(f.graph))
+        except SyntaxError as err:  # the check below meets it first and says where
             raise _syntax_error(f.path, err) from None
         except MemoryError:
             raise _too_large(f.path, text) from None
-    literals.check()
+
+    try:
+        for f in files:
+            text = read_source(f.path)
+            if b"_:" in text:  # a cheap over-approximation: "_:" inside a string or IRI only costs speed
+                quads = parse_file(f.path, f.graph, text)
+                literals.add(f.path, text, (q.triple for q in quads), limit)
+                loads.append(pool.submit(store.bulk_extend if bulk else store.extend, quads))
+                continue
+            loads.append(pool.submit(load, f, text))
+            try:
+                literals.add(f.path, text, ox.parse(text, format=ox.RdfFormat.TURTLE), limit)
+            except SyntaxError as err:
+                raise _syntax_error(f.path, err) from None
+            except MemoryError:
+                raise _too_large(f.path, text) from None
+        for done in loads:
+            done.result()
+        literals.check()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    literals.remember()
     # The status rule's periods are part of every store built from sources (status.py): the shapes
     # check them with the rest, and every query reads the same answer.
     from .status import derive
 
-    derive(store)
+    derive(store, spill=Path(path) / PERIODS_FILE if bulk else None)
+    if bulk:
+        store.flush()
     return store
+
+
+#: In an on-disk store's folder: the derived status periods as N-Quads (status.derive), for the exports.
+PERIODS_FILE = "status-periods.nq"
+
+#: file -> the triples of it, as written, whose literal the store holds otherwise (OWL cardinalities,
+#: the only rewrite the loader lets through); filled by load_store for the validator (rewritten_in).
+_REWRITTEN: dict[tuple, list[ox.Triple]] = {}
+
+
+def _file_key(path: Path) -> tuple:
+    st = path.stat()
+    return (str(path.resolve()), st.st_size, st.st_mtime_ns)
+
+
+def rewritten_in(paths: list[Path]) -> list[ox.Triple] | None:
+    """The triples of `paths` whose literal a store built by load_store does not hold as written, as
+    load_store found them while loading those very files (None if one of them was not loaded, or has
+    changed since): the validator needs them, and parsing the files again costs 1.2 s at 1M triples."""
+    out = []
+    for p in paths:
+        try:
+            key = _file_key(p)
+        except OSError:
+            return None
+        if key not in _REWRITTEN:
+            return None
+        out += _REWRITTEN[key]
+    return out
 
 
 # -- nesting ---------------------------------------------------------------------------------------
@@ -270,6 +326,7 @@ class _Literals:
 
     def __init__(self):
         self.typed: dict[ox.Literal, tuple[Path, bytes, object]] = {}
+        self.cardinalities: dict[Path, list[ox.Triple]] = {}
 
     def add(self, path: Path, text: bytes, triples, max_nesting: int = MAX_NESTING) -> None:
         """Check the literals of one file's triples (and collect its typed ones), and the nesting of
@@ -278,6 +335,7 @@ class _Literals:
         controls = _may_hold_not_xml(text)
         typed, kept, literal, blank = self.typed, _KEPT, ox.Literal, ox.BlankNode
         parent: dict = {}  # blank node -> (the blank node holding it, levels added)
+        cardinalities = self.cardinalities.setdefault(path, [])
         for t in triples:
             o = t.object
             if type(o) is blank:
@@ -294,6 +352,7 @@ class _Literals:
                 if o.datatype.value != _NON_NEGATIVE:
                     raise InputError(visible(f"{_where(path, text, t.subject, o)}: an OWL cardinality takes "
                                              f'"{o.value}"^^xsd:nonNegativeInteger (OWL 2), not {o.datatype.value}'))
+                cardinalities.append(t)
                 continue
             if o.datatype.value not in kept and o not in typed:
                 typed[o] = (path, text, t.subject)
@@ -301,6 +360,14 @@ class _Literals:
             line = nesting_error(text, max_nesting)
             raise InputError(f"{path}{':' + str(line) if line else ''}: blank nodes and collections nested more "
                              f"than {max_nesting} deep; flatten the data (or raise --max-nesting)")
+
+    def remember(self) -> None:
+        """Record, per file, what the store holds otherwise than written (rewritten_in)."""
+        for path, triples in self.cardinalities.items():
+            try:
+                _REWRITTEN[_file_key(path)] = triples
+            except OSError:
+                pass
 
     def check(self) -> None:
         if not self.typed:

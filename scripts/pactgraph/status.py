@@ -29,6 +29,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
 
@@ -258,9 +259,12 @@ def _make(act: _Act, common: bool) -> Evidence:
     return Evidence(act.node, stage, status, act.date, common, False, act.kind in OPENING)
 
 
-def derive(store: ox.Store) -> int:
+def derive(store: ox.Store, spill: Path | None = None) -> int:
     """Replace the periods in `graph/status` by those the rule gives for the store's evidence;
-    returns the number of periods written."""
+    returns the number of periods written. With `spill` (a store on disk being built) the periods are
+    written to that N-Quads file and bulk-loaded from it in one go: a transaction would hold them in
+    memory, and each bulk load leaves its own files that every later read must merge; the file stays
+    for the exports (export.write_sources)."""
     graph = ox.NamedNode(STATUS_GRAPH)
     if graph in set(store.named_graphs()):
         store.remove_graph(graph)
@@ -289,39 +293,74 @@ def derive(store: ox.Store) -> int:
         multilateral[agreement] = row["multilateral"].value == "true"
         if row["successor"] is not None:
             successors[agreement].add(row["successor"].value)
-    # One node per run of days with the same answer, shared by the parties that have it.
+    # One node per run of days with the same answer, shared by the parties that have it. The parties
+    # of a bilateral agreement mostly have the same evidence: the rule runs once per distinct set.
     grouped: dict[tuple, list[str]] = defaultdict(list)
+    ruled: dict[frozenset, list] = {}
     for agreement in sorted(parties):
         for party in sorted(parties[agreement]):
             evidence = _evidence_for(agreement, party, multilateral[agreement], acts,
                                      sorted(successors[agreement]), parties)
-            for first, last, answer in periods(evidence):
+            key = frozenset(evidence)
+            if key not in ruled:
+                ruled[key] = periods(evidence)
+            for first, last, answer in ruled[key]:
                 grouped[(agreement, first, last, answer)].append(party)
-    quads = []
+    # Written as N-Quads text and loaded by the store (parsed in Rust): a Python term object per quad
+    # cost 3 s and 0.7 GB at a million source triples (docs/benchmarks.md).
+    lines: list[str] = []
     counters: dict[tuple, int] = defaultdict(int)
+
+    out = open(spill, "wb") if spill is not None else None
+
+    def load(batch: list[str]) -> None:
+        if batch and out is not None:
+            out.write("".join(batch).encode("utf-8"))
+        elif batch:
+            store.load("".join(batch).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+    g = f"<{STATUS_GRAPH}> .\n"
+    a_type, p_agreement, p_status, p_basis, p_first, p_last, p_common, p_party, p_label = (
+        f"<{RDF}type>", f"<{PG}agreement>", f"<{PG}status>", f"<{PG}basis>", f"<{PG}firstDay>", f"<{PG}lastDay>",
+        f"<{PG}agreementLevelBasis>", f"<{PG}party>", f"<{RDFS}label>")
+    period_class, date_type = f"<{PG}StatusPeriod>", f"^^<{XSD}date>"
+    true = f'"true"^^<{XSD}boolean>'
     for (agreement, first, last, answer), members in sorted(grouped.items(), key=_order):
         slug = agreement.rsplit("/", 1)[-1]
         key = (slug, first)
         counters[key] += 1
         n = counters[key]
-        node = ox.NamedNode(f"{PGID}status/{slug}-{first.isoformat()}" + (f"-{n}" if n > 1 else ""))
-        triples = [
-            (RDF + "type", ox.NamedNode(PG + "StatusPeriod")),
-            (PG + "agreement", ox.NamedNode(agreement)),
-            (PG + "status", ox.NamedNode(concept + answer.status)),
-            (PG + "basis", ox.NamedNode(answer.basis)),
-            (PG + "firstDay", ox.Literal(first.isoformat(), datatype=ox.NamedNode(XSD + "date"))),
-        ]
+        node = f"<{PGID}status/{slug}-{first.isoformat()}" + (f"-{n}>" if n > 1 else ">")
         span = f"from {first.isoformat()}" + (f" to {last.isoformat()}" if last is not None else "")
-        triples.append((RDFS + "label", ox.Literal(f"{slug}: {LABELS[answer.status]}, {span}", language="en")))
+        lines += [
+            f"{node} {a_type} {period_class} {g}",
+            f"{node} {p_agreement} <{agreement}> {g}",
+            f"{node} {p_status} <{concept}{answer.status}> {g}",
+            f"{node} {p_basis} <{answer.basis}> {g}",
+            f'{node} {p_first} "{first.isoformat()}"{date_type} {g}',
+            f"{node} {p_label} {_string(f'{slug}: {LABELS[answer.status]}, {span}')}@en {g}",
+        ]
         if last is not None:
-            triples.append((PG + "lastDay", ox.Literal(last.isoformat(), datatype=ox.NamedNode(XSD + "date"))))
+            lines.append(f'{node} {p_last} "{last.isoformat()}"{date_type} {g}')
         if answer.common:
-            triples.append((PG + "agreementLevelBasis", ox.Literal(True)))
-        triples += [(PG + "party", ox.NamedNode(p)) for p in members]
-        quads += [ox.Quad(node, ox.NamedNode(p), o, graph) for p, o in triples]
-    store.extend(quads)
+            lines.append(f"{node} {p_common} {true} {g}")
+        lines += [f"{node} {p_party} <{p}> {g}" for p in members]
+        if len(lines) >= _BATCH:
+            load(lines)
+            lines = []
+    load(lines)
+    if out is not None:
+        out.close()
+        store.bulk_load(path=str(spill), format=ox.RdfFormat.N_QUADS)
     return len(grouped)
+
+
+#: Lines of N-Quads loaded at a time: the text of 6M period quads (10M source triples) is 1.2 GB.
+_BATCH = 200_000
+
+
+def _string(text: str) -> str:
+    """`text` as an N-Quads string literal."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
 
 
 def _order(item):

@@ -27,7 +27,7 @@ import pyoxigraph as ox
 from . import shacl_oxigraph as shacl
 from .errors import InputError
 from .locate import compact, line_of
-from .sources import SourceFile, parse_file
+from .sources import SourceFile, parse_file, rewritten_in
 
 ENGINES = ("oxigraph", "pyshacl", "pyshacl-turbo")
 DEFAULT_ENGINE = "oxigraph"
@@ -417,8 +417,12 @@ def validate_store(store: ox.Store, files: list[SourceFile], shapes_paths: list[
                 return cache[key]
             return get if paths else None
 
-        def scan(paths):  # the literals the store may have rewritten, as written (a cheap scan)
-            return (lambda: typed_literal_triples(paths)) if paths else None
+        def scan(paths):  # the literals the store may have rewritten, as written
+            def get():
+                # What the loader found while loading these very files, else a scan of them (1.2 s at 1M)
+                known = rewritten_in(paths)
+                return known if known is not None else typed_literal_triples(paths)
+            return get if paths else None
 
         runs.append(_run_oxigraph(store, shapes, None, written(data_paths), scan(data_paths)))
         if onto_shapes is not None:
