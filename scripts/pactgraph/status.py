@@ -293,65 +293,78 @@ def derive(store: ox.Store, spill: Path | None = None) -> int:
         multilateral[agreement] = row["multilateral"].value == "true"
         if row["successor"] is not None:
             successors[agreement].add(row["successor"].value)
-    # One node per run of days with the same answer, shared by the parties that have it. The parties
-    # of a bilateral agreement mostly have the same evidence: the rule runs once per distinct set.
-    grouped: dict[tuple, list[str]] = defaultdict(list)
-    ruled: dict[frozenset, list] = {}
-    for agreement in sorted(parties):
-        for party in sorted(parties[agreement]):
-            evidence = _evidence_for(agreement, party, multilateral[agreement], acts,
-                                     sorted(successors[agreement]), parties)
-            key = frozenset(evidence)
-            if key not in ruled:
-                ruled[key] = periods(evidence)
-            for first, last, answer in ruled[key]:
-                grouped[(agreement, first, last, answer)].append(party)
     # Written as N-Quads text and loaded by the store (parsed in Rust): a Python term object per quad
-    # cost 3 s and 0.7 GB at a million source triples (docs/benchmarks.md).
-    lines: list[str] = []
-    counters: dict[tuple, int] = defaultdict(int)
+    # cost 3 s and 0.7 GB at a million source triples (docs/benchmarks.md). The store parses a batch
+    # on another thread (Store.load releases the GIL) while this one works out the next.
+    from concurrent.futures import ThreadPoolExecutor
 
     out = open(spill, "wb") if spill is not None else None
+    loader = ThreadPoolExecutor(1)
+    loading: list = []
 
     def load(batch: list[str]) -> None:
         if batch and out is not None:
             out.write("".join(batch).encode("utf-8"))
         elif batch:
-            store.load("".join(batch).encode("utf-8"), format=ox.RdfFormat.N_QUADS)
+            loading.append(loader.submit(store.load, "".join(batch).encode("utf-8"), format=ox.RdfFormat.N_QUADS))
+
+    lines: list[str] = []
+    written = 0
+    counters: dict[tuple, int] = defaultdict(int)
+    ruled: dict[frozenset, list] = {}
     g = f"<{STATUS_GRAPH}> .\n"
     a_type, p_agreement, p_status, p_basis, p_first, p_last, p_common, p_party, p_label = (
         f"<{RDF}type>", f"<{PG}agreement>", f"<{PG}status>", f"<{PG}basis>", f"<{PG}firstDay>", f"<{PG}lastDay>",
         f"<{PG}agreementLevelBasis>", f"<{PG}party>", f"<{RDFS}label>")
     period_class, date_type = f"<{PG}StatusPeriod>", f"^^<{XSD}date>"
     true = f'"true"^^<{XSD}boolean>'
-    for (agreement, first, last, answer), members in sorted(grouped.items(), key=_order):
-        slug = agreement.rsplit("/", 1)[-1]
-        key = (slug, first)
-        counters[key] += 1
-        n = counters[key]
-        node = f"<{PGID}status/{slug}-{first.isoformat()}" + (f"-{n}>" if n > 1 else ">")
-        span = f"from {first.isoformat()}" + (f" to {last.isoformat()}" if last is not None else "")
-        lines += [
-            f"{node} {a_type} {period_class} {g}",
-            f"{node} {p_agreement} <{agreement}> {g}",
-            f"{node} {p_status} <{concept}{answer.status}> {g}",
-            f"{node} {p_basis} <{answer.basis}> {g}",
-            f'{node} {p_first} "{first.isoformat()}"{date_type} {g}',
-            f"{node} {p_label} {_string(f'{slug}: {LABELS[answer.status]}, {span}')}@en {g}",
-        ]
-        if last is not None:
-            lines.append(f'{node} {p_last} "{last.isoformat()}"{date_type} {g}')
-        if answer.common:
-            lines.append(f"{node} {p_common} {true} {g}")
-        lines += [f"{node} {p_party} <{p}> {g}" for p in members]
-        if len(lines) >= _BATCH:
-            load(lines)
-            lines = []
-    load(lines)
+    try:
+        for agreement in sorted(parties):
+            # One node per run of days with the same answer, shared by the parties that have it. The
+            # parties of a bilateral agreement mostly have the same evidence: the rule runs once per set.
+            grouped: dict[tuple, list[str]] = defaultdict(list)
+            for party in sorted(parties[agreement]):
+                evidence = _evidence_for(agreement, party, multilateral[agreement], acts,
+                                         sorted(successors[agreement]), parties)
+                key = frozenset(evidence)
+                if key not in ruled:
+                    ruled[key] = periods(evidence)
+                for first, last, answer in ruled[key]:
+                    grouped[(first, last, answer)].append(party)
+            slug = agreement.rsplit("/", 1)[-1]
+            for (first, last, answer), members in sorted(grouped.items(), key=_order):
+                key = (slug, first)
+                counters[key] += 1
+                n = counters[key]
+                node = f"<{PGID}status/{slug}-{first.isoformat()}" + (f"-{n}>" if n > 1 else ">")
+                span = f"from {first.isoformat()}" + (f" to {last.isoformat()}" if last is not None else "")
+                lines += [
+                    f"{node} {a_type} {period_class} {g}",
+                    f"{node} {p_agreement} <{agreement}> {g}",
+                    f"{node} {p_status} <{concept}{answer.status}> {g}",
+                    f"{node} {p_basis} <{answer.basis}> {g}",
+                    f'{node} {p_first} "{first.isoformat()}"{date_type} {g}',
+                    f"{node} {p_label} {_string(f'{slug}: {LABELS[answer.status]}, {span}')}@en {g}",
+                ]
+                if last is not None:
+                    lines.append(f'{node} {p_last} "{last.isoformat()}"{date_type} {g}')
+                if answer.common:
+                    lines.append(f"{node} {p_common} {true} {g}")
+                lines += [f"{node} {p_party} <{p}> {g}" for p in members]
+            written += len(grouped)
+            if len(lines) >= _BATCH:
+                load(lines)
+                lines = []
+        load(lines)
+        for done in loading:
+            done.result()
+    finally:
+        loader.shutdown(wait=True, cancel_futures=True)
+        if out is not None:
+            out.close()
     if out is not None:
-        out.close()
         store.bulk_load(path=str(spill), format=ox.RdfFormat.N_QUADS)
-    return len(grouped)
+    return written
 
 
 #: Lines of N-Quads loaded at a time: the text of 6M period quads (10M source triples) is 1.2 GB.
@@ -364,5 +377,5 @@ def _string(text: str) -> str:
 
 
 def _order(item):
-    (agreement, first, last, answer), members = item
-    return (agreement, first, sorted(members), answer.status)
+    (first, last, answer), members = item  # of one agreement
+    return (first, sorted(members), answer.status)
