@@ -210,3 +210,26 @@ def test_status_command_answers_with_its_basis_and_refuses_an_unknown_agreement(
     assert result.code == 0 and "concept/in-force" in result.out
     bad = run_cli("status", "no-such-agreement", "--date", "2020-01-01", root=built)
     assert bad.code == 2 and "unknown agreement" in bad.err and "Traceback" not in bad.err
+
+
+def test_periods_worked_out_in_two_processes_are_the_same(project, monkeypatch):
+    """derive shares the rule with a forked process above status.PARALLEL_ABOVE agreements: forced on
+    the real data, the periods are the same quads as worked out in one process."""
+    import pyoxigraph as ox
+
+    from pactgraph import status
+    from pactgraph.sources import load_store, source_files
+
+    forked = []
+    real = status._Forked
+    monkeypatch.setattr(status, "_Forked", lambda *a: forked.append(1) or real(*a))
+
+    def periods_with(threshold):
+        monkeypatch.setattr(status, "PARALLEL_ABOVE", threshold)
+        store = load_store(source_files(project))
+        quads = set(store.quads_for_pattern(None, None, None, ox.NamedNode(status.STATUS_GRAPH)))
+        assert len(quads) > 1000
+        return quads
+
+    assert periods_with(1) == periods_with(10**9)
+    assert forked == [1]  # the first went through a forked process, the second did not

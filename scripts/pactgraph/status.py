@@ -27,6 +27,8 @@ The rule, in short (the long form is in docs/model.md):
 from __future__ import annotations
 
 import datetime as dt
+import os
+import zlib
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -298,16 +300,88 @@ def derive(store: ox.Store, spill: Path | None = None) -> int:
     # on another thread (Store.load releases the GIL) while this one works out the next.
     from concurrent.futures import ThreadPoolExecutor
 
-    out = open(spill, "wb") if spill is not None else None
+    agreements = sorted(parties)
+    evidence = (acts, parties, multilateral, successors)
+    if spill is not None:
+        with open(spill, "wb") as out:
+            written = _write_periods(agreements, evidence, lambda text: out.write(text.encode("utf-8")))
+        store.bulk_load(path=str(spill), format=ox.RdfFormat.N_QUADS)
+        return written
     loader = ThreadPoolExecutor(1)
     loading: list = []
 
-    def load(batch: list[str]) -> None:
-        if batch and out is not None:
-            out.write("".join(batch).encode("utf-8"))
-        elif batch:
-            loading.append(loader.submit(store.load, "".join(batch).encode("utf-8"), format=ox.RdfFormat.N_QUADS))
+    def load(text: str) -> None:
+        loading.append(loader.submit(store.load, text.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
 
+    try:
+        # Half of the agreements (by name, so that equal names, which share a counter in the period
+        # IRIs, stay together) go to a forked process on the other core: the rule is Python.
+        other = _Forked(agreements, evidence) if len(agreements) >= PARALLEL_ABOVE and hasattr(os, "fork") \
+            else None
+        mine = [a for a in agreements if other is None or not _second_half(a)]
+        written = _write_periods(mine, evidence, load)
+        if other is not None:
+            written += other.load_into(store)
+        for done in loading:
+            done.result()
+    finally:
+        loader.shutdown(wait=True, cancel_futures=True)
+    return written
+
+
+#: Agreements from which the rule is shared with a forked process (below it the fork costs more).
+PARALLEL_ABOVE = 2000
+
+
+def _second_half(agreement: str) -> bool:
+    return zlib.crc32(agreement.rsplit("/", 1)[-1].encode("utf-8")) % 2 == 1
+
+
+class _Forked:
+    """The periods of the second half of the agreements, written by a forked process to a file."""
+
+    def __init__(self, agreements: list[str], evidence: tuple):
+        import tempfile
+
+        fd, self.path = tempfile.mkstemp(prefix="pactgraph-periods-", suffix=".nq")
+        self.agreements = [a for a in agreements if _second_half(a)]
+        self.evidence = evidence
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: write and end without running the parent's code
+            code = 1
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    n = _write_periods(self.agreements, evidence, lambda text: out.write(text.encode("utf-8")))
+                    out.write(f"# {n}\n".encode("ascii"))  # how many periods: the last line
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(fd)
+
+    def load_into(self, store: ox.Store) -> int:
+        """Load the child's periods (or work them out here if it failed); the number of periods."""
+        try:
+            _, status = os.waitpid(self.pid, 0)
+            with open(self.path, "rb") as f:
+                data = f.read()
+            tail = data[data.rfind(b"\n", 0, len(data) - 1) + 1:]
+            if status != 0 or not tail.startswith(b"# "):
+                texts: list[str] = []
+                n = _write_periods(self.agreements, self.evidence, texts.append)
+                data = "".join(texts).encode("utf-8")
+            else:
+                n = int(tail[2:])
+            store.load(data, format=ox.RdfFormat.N_QUADS)
+            return n
+        finally:
+            os.unlink(self.path)
+
+
+def _write_periods(agreements: list[str], evidence: tuple, emit) -> int:
+    """The periods of `agreements` (in order), passed to `emit` as N-Quads text in batches; returns
+    how many periods."""
+    acts, parties, multilateral, successors = evidence
+    concept = PGID + "concept/"
     lines: list[str] = []
     written = 0
     counters: dict[tuple, int] = defaultdict(int)
@@ -318,52 +392,44 @@ def derive(store: ox.Store, spill: Path | None = None) -> int:
         f"<{PG}agreementLevelBasis>", f"<{PG}party>", f"<{RDFS}label>")
     period_class, date_type = f"<{PG}StatusPeriod>", f"^^<{XSD}date>"
     true = f'"true"^^<{XSD}boolean>'
-    try:
-        for agreement in sorted(parties):
-            # One node per run of days with the same answer, shared by the parties that have it. The
-            # parties of a bilateral agreement mostly have the same evidence: the rule runs once per set.
-            grouped: dict[tuple, list[str]] = defaultdict(list)
-            for party in sorted(parties[agreement]):
-                evidence = _evidence_for(agreement, party, multilateral[agreement], acts,
-                                         sorted(successors[agreement]), parties)
-                key = frozenset(evidence)
-                if key not in ruled:
-                    ruled[key] = periods(evidence)
-                for first, last, answer in ruled[key]:
-                    grouped[(first, last, answer)].append(party)
-            slug = agreement.rsplit("/", 1)[-1]
-            for (first, last, answer), members in sorted(grouped.items(), key=_order):
-                key = (slug, first)
-                counters[key] += 1
-                n = counters[key]
-                node = f"<{PGID}status/{slug}-{first.isoformat()}" + (f"-{n}>" if n > 1 else ">")
-                span = f"from {first.isoformat()}" + (f" to {last.isoformat()}" if last is not None else "")
-                lines += [
-                    f"{node} {a_type} {period_class} {g}",
-                    f"{node} {p_agreement} <{agreement}> {g}",
-                    f"{node} {p_status} <{concept}{answer.status}> {g}",
-                    f"{node} {p_basis} <{answer.basis}> {g}",
-                    f'{node} {p_first} "{first.isoformat()}"{date_type} {g}',
-                    f"{node} {p_label} {_string(f'{slug}: {LABELS[answer.status]}, {span}')}@en {g}",
-                ]
-                if last is not None:
-                    lines.append(f'{node} {p_last} "{last.isoformat()}"{date_type} {g}')
-                if answer.common:
-                    lines.append(f"{node} {p_common} {true} {g}")
-                lines += [f"{node} {p_party} <{p}> {g}" for p in members]
-            written += len(grouped)
-            if len(lines) >= _BATCH:
-                load(lines)
-                lines = []
-        load(lines)
-        for done in loading:
-            done.result()
-    finally:
-        loader.shutdown(wait=True, cancel_futures=True)
-        if out is not None:
-            out.close()
-    if out is not None:
-        store.bulk_load(path=str(spill), format=ox.RdfFormat.N_QUADS)
+    for agreement in agreements:
+        # One node per run of days with the same answer, shared by the parties that have it. The
+        # parties of a bilateral agreement mostly have the same evidence: the rule runs once per set.
+        grouped: dict[tuple, list[str]] = defaultdict(list)
+        for party in sorted(parties[agreement]):
+            found = _evidence_for(agreement, party, multilateral[agreement], acts, sorted(successors[agreement]),
+                                  parties)
+            key = frozenset(found)
+            if key not in ruled:
+                ruled[key] = periods(found)
+            for first, last, answer in ruled[key]:
+                grouped[(first, last, answer)].append(party)
+        slug = agreement.rsplit("/", 1)[-1]
+        for (first, last, answer), members in sorted(grouped.items(), key=_order):
+            key = (slug, first)
+            counters[key] += 1
+            n = counters[key]
+            node = f"<{PGID}status/{slug}-{first.isoformat()}" + (f"-{n}>" if n > 1 else ">")
+            span = f"from {first.isoformat()}" + (f" to {last.isoformat()}" if last is not None else "")
+            lines += [
+                f"{node} {a_type} {period_class} {g}",
+                f"{node} {p_agreement} <{agreement}> {g}",
+                f"{node} {p_status} <{concept}{answer.status}> {g}",
+                f"{node} {p_basis} <{answer.basis}> {g}",
+                f'{node} {p_first} "{first.isoformat()}"{date_type} {g}',
+                f"{node} {p_label} {_string(f'{slug}: {LABELS[answer.status]}, {span}')}@en {g}",
+            ]
+            if last is not None:
+                lines.append(f'{node} {p_last} "{last.isoformat()}"{date_type} {g}')
+            if answer.common:
+                lines.append(f"{node} {p_common} {true} {g}")
+            lines += [f"{node} {p_party} <{p}> {g}" for p in members]
+        written += len(grouped)
+        if len(lines) >= _BATCH:
+            emit("".join(lines))
+            lines = []
+    if lines:
+        emit("".join(lines))
     return written
 
 
