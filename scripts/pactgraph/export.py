@@ -145,33 +145,39 @@ def write_store(store: ox.Store, folder: Path, timings: dict | None = None) -> d
         sizes[name] = len(data)
         clock(step)
 
+    def write_lines(name: str, items: list[bytes], end: bytes, step: str) -> None:
+        # end.join(items) + end, written a slice at a time: the joined text of a million lines would
+        # be one more copy of them all in memory
+        with open(folder / name, "wb") as f:
+            for i in range(0, len(items), 65536):
+                f.write(end.join(items[i:i + 65536]) + end)
+        sizes[name] = (folder / name).stat().st_size
+        clock(step)
+
     children = _Serialisers()
     try:
-        write("pactgraph.nq", b"\n".join(lines) + b"\n" if lines else b"", "N-Quads")
+        write_lines("pactgraph.nq", lines, b"\n", "N-Quads")
         children.start(folder / "pactgraph.nq", "N_QUADS", folder / "pactgraph.trig", "TRIG", TURTLE_PREFIXES)
         in_default_graph = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None
         triples = _union_lines(lines, in_default_graph)
         del lines
         clock("merge graphs")
-        nt = b" .\n".join(triples) + b" .\n" if triples else b""
+        write_lines("pactgraph.nt", triples, b" .\n", "N-Triples")
         n_triples = len(triples)
-        del triples
-        write("pactgraph.nt", nt, "N-Triples")
         children.start(folder / "pactgraph.nt", "N_TRIPLES", folder / "pactgraph.ttl", "TURTLE", TURTLE_PREFIXES)
         children.start(folder / "pactgraph.nt", "N_TRIPLES", folder / "pactgraph.rdf", "RDF_XML", PREFIXES)
         compact = n_triples <= COMPACT_JSONLD_MAX
         if not compact:  # Oxigraph's own writer, in a child like the others (see COMPACT_JSONLD_MAX)
             children.start(folder / "pactgraph.nt", "N_TRIPLES", folder / "pactgraph.jsonld", "JSON_LD", {})
-        ctx = jsonld.context_of_lines(_pg_subject_lines(nt))
+        ctx = jsonld.context_of_lines(_pg_subject_lines(triples))
         write(jsonld.CONTEXT_FILE, jsonld.context_document(ctx), "JSON-LD")
         if compact:
-            text = nt.decode("utf-8").split("\n")
-            del nt
-            text.pop()  # after the last newline
+            text = [t.decode("utf-8") + " ." for t in triples]
+            del triples
             write("pactgraph.jsonld", jsonld.document_lines(text, ctx), "JSON-LD")
             del text
         else:
-            del nt
+            del triples
         children.wait(timings)
         clock("wait for serialisers")
         _escape_carriage_returns(folder / "pactgraph.rdf")
@@ -288,7 +294,7 @@ def _write_streaming(store, folder: Path, timings: dict | None) -> dict[str, int
                                             ("pactgraph.rdf", "RDF_XML", PREFIXES),
                                             ("pactgraph.jsonld", "JSON_LD", {}))[:2 if compact else 3]:
                 children.start(folder / "pactgraph.nt", "N_TRIPLES", folder / dst_name, fmt, prefixes)
-            ctx = jsonld.context_of_lines([line.decode("utf-8") for line in pg_lines])
+            ctx = jsonld.context_of_lines([line.decode("utf-8") for line in pg_lines])  # (with " .")
             (folder / jsonld.CONTEXT_FILE).write_bytes(jsonld.context_document(ctx))
             if compact:
                 text = (folder / "pactgraph.nt").read_text(encoding="utf-8").split("\n")
@@ -534,21 +540,17 @@ def _canonical_blank_lines(blank: list[bytes]) -> list[bytes]:
     return ox.serialize(dataset, format=ox.RdfFormat.N_QUADS).split(b"\n")[:-1]
 
 
-def _pg_subject_lines(nt: bytes) -> list[str]:
-    """The lines of sorted N-Triples `nt` whose subject is a pg: term (all the context is made of),
-    found by a search in the bytes rather than by decoding every line."""
-    head = b"\n<" + PG.encode()
-    start = nt.find(head) + 1 if not nt.startswith(head[1:]) else 0
-    if start == 0 and not nt.startswith(head[1:]):
-        return []
-    end = start
-    while True:  # the last line of the run of pg: subjects
-        nxt = nt.find(b"\n", end)
-        if nxt < 0 or not nt.startswith(head[1:], nxt + 1):
-            break
-        end = nxt + 1
-    stop = nt.find(b"\n", end)
-    return nt[start:stop if stop >= 0 else len(nt)].decode("utf-8").split("\n")
+def _pg_subject_lines(triples: list[bytes]) -> list[str]:
+    """The N-Triples lines (with " .") of the sorted triples whose subject is a pg: term: all the JSON-LD
+    context is made of (found by bisection, not by decoding every line)."""
+    from bisect import bisect_left
+
+    head = b"<" + PG.encode()
+    lo = bisect_left(triples, head)
+    hi = lo
+    while hi < len(triples) and triples[hi].startswith(head):
+        hi += 1
+    return [t.decode("utf-8") + " ." for t in triples[lo:hi]]
 
 
 def _union_lines(lines: list[bytes], in_default_graph: bool) -> list[bytes]:
