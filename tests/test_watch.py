@@ -22,3 +22,14 @@ def test_peak_counts_a_child_and_its_memory():
 
 def test_exit_code_is_passed_on():
     assert watch([sys.executable, "-c", "raise SystemExit(3)"])["exit"] == 3
+
+
+def test_an_earlier_child_of_the_caller_does_not_count():
+    """getrusage(RUSAGE_CHILDREN) remembers the largest child the caller ever had (a test session's
+    earlier builds): the peaks must be the watched command's own."""
+    import subprocess
+
+    subprocess.run([sys.executable, "-c", "x = bytearray(300 * 2**20); x[::4096] = b'1' * len(x[::4096])"],
+                   check=True)
+    r = watch([sys.executable, "-c", "import time; time.sleep(0.3)"], every=0.05)
+    assert r["peak_process_rss_mib"] < 100 and r["peak_tree_pss_mib"] < 100, r
