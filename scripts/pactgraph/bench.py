@@ -9,7 +9,8 @@ it, each stage timed:
   reported beside the load as "derive"), `validate.validate_store` with the Oxigraph engine
   (validate), `queries.run` on every canned query with its default parameters (queries) and on every
   `checks/*-violation.rq` (checks), each set on a thread per core (`queries.parallel_map`), and
-  `export.write_store` (export: N-Quads, TriG, Turtle, N-Triples, RDF/XML, JSON-LD). The stages run
+  `export.write_store`, or `export.write_sources` for a store on disk, as the build does (export:
+  N-Quads, TriG, Turtle, N-Triples, RDF/XML, JSON-LD). The stages run
   one after the other here, so each is timed alone; `pactgraph build` overlaps the export with the
   queries and checks.
   The store is in memory, or on disk (Oxigraph's RocksDB store, filled by its bulk loader) exactly
@@ -814,12 +815,18 @@ def _pactgraph_pipeline(cfg: dict, rec: _Recorder) -> dict:
             for (name, _, _), result in zip(items, queries.parallel_map(timed, items)):
                 out[stage][name] = result
 
-    # export.write_store reports the seconds of each step and format itself.
+    # The export reports the seconds of each step and format itself. As `pactgraph build` writes it
+    # (export.ExportJob): from the store in memory, or, for a store on disk, from the source files and
+    # the periods the loader spilled (export.write_sources; reading RocksDB back is far slower).
     target = Path(cfg["out"])
     target.mkdir(parents=True, exist_ok=True)
     with _TreeSampler() as tree, rec.stage("export") as record:
         timings: dict = {}
-        export.write_store(store, target, timings)
+        if store_path:
+            export.write_sources([(f.path, f.graph) for f in files], store_path / sources.PERIODS_FILE, target,
+                                 timings)
+        else:
+            export.write_store(store, target, timings)
     record["children_max_rss_mib"] = _children_maxrss() / 1024
     record["tree_peak_rss_mib"] = max(tree.peak_kib / 1024, record["peak_rss_mib"])
     out["export_formats"] = {k: {"seconds": v} for k, v in timings.items()}
