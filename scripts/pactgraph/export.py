@@ -231,9 +231,6 @@ def _write_streaming(store, folder: Path, timings: dict | None) -> dict[str, int
     adjacent (_union_lines). The other formats are written by Oxigraph in child processes, as for a
     small store, the JSON-LD in its expanded form (COMPACT_JSONLD_MAX).
     """
-    import re
-    from bisect import bisect_left
-
     clock = _Clock(timings)
     if isinstance(store, ox.Store) and next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())),
                                             None) is not None:
@@ -271,30 +268,25 @@ def _write_streaming(store, folder: Path, timings: dict | None) -> dict[str, int
         children = _Serialisers()
         try:
             children.start(nq, "N_QUADS", folder / "pactgraph.trig", "TRIG", TURTLE_PREFIXES)
-            graph_name = re.compile(rb" (?:<[^>]*>|_:\S+) \.$", re.MULTILINE)
-            head = b"<" + PG.encode()
-            pg_lines: list[bytes] = []
+            pg_lines: list[str] = []
             last, n_triples = None, 0
             with open(nq, "rb") as src, open(folder / "pactgraph.nt", "wb") as dst:
                 for chunk in _line_chunks(src):
-                    triples = list(dict.fromkeys(graph_name.sub(b" .", chunk).split(b"\n")[:-1]))
+                    triples = _union_lines(chunk.split(b"\n")[:-1], False)
                     if triples and triples[0] == last:
                         triples.pop(0)  # a copy across the chunk boundary
                     if triples:
                         n_triples += len(triples)
                         last = triples[-1]
-                        dst.write(b"\n".join(triples) + b"\n")
-                        lo = bisect_left(triples, head)
-                        while lo < len(triples) and triples[lo].startswith(head):
-                            pg_lines.append(triples[lo])
-                            lo += 1
+                        dst.write(b" .\n".join(triples) + b" .\n")
+                        pg_lines += _pg_subject_lines(triples)
             clock("merge graphs")
             compact = n_triples <= COMPACT_JSONLD_MAX  # (not with this many quads, unless in many graphs)
             for dst_name, fmt, prefixes in (("pactgraph.ttl", "TURTLE", TURTLE_PREFIXES),
                                             ("pactgraph.rdf", "RDF_XML", PREFIXES),
                                             ("pactgraph.jsonld", "JSON_LD", {}))[:2 if compact else 3]:
                 children.start(folder / "pactgraph.nt", "N_TRIPLES", folder / dst_name, fmt, prefixes)
-            ctx = jsonld.context_of_lines([line.decode("utf-8") for line in pg_lines])  # (with " .")
+            ctx = jsonld.context_of_lines(pg_lines)
             (folder / jsonld.CONTEXT_FILE).write_bytes(jsonld.context_document(ctx))
             if compact:
                 text = (folder / "pactgraph.nt").read_text(encoding="utf-8").split("\n")

@@ -417,7 +417,7 @@ def _write_periods(agreements: list[str], evidence: tuple, emit) -> int:
                 f"{node} {p_status} <{concept}{answer.status}> {g}",
                 f"{node} {p_basis} <{answer.basis}> {g}",
                 f'{node} {p_first} "{first.isoformat()}"{date_type} {g}',
-                f"{node} {p_label} {_string(f'{slug}: {LABELS[answer.status]}, {span}')}@en {g}",
+                f"{node} {p_label} {ox.Literal(f'{slug}: {LABELS[answer.status]}, {span}', language='en')} {g}",
             ]
             if last is not None:
                 lines.append(f'{node} {p_last} "{last.isoformat()}"{date_type} {g}')
@@ -435,11 +435,6 @@ def _write_periods(agreements: list[str], evidence: tuple, emit) -> int:
 
 #: Lines of N-Quads loaded at a time: the text of 6M period quads (10M source triples) is 1.2 GB.
 _BATCH = 200_000
-
-
-def _string(text: str) -> str:
-    """`text` as an N-Quads string literal."""
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r") + '"'
 
 
 def _order(item):
