@@ -196,7 +196,9 @@ def test_the_memory_of_child_processes_is_counted():
     import sys
 
     hold = "import sys, time; b = bytearray(200 * 2**20); b[::4096] = b'x' * len(b[::4096]); time.sleep(0.6)"
-    with bench_module._TreeSampler(interval=0.05) as tree:
+    from pactgraph.watch import TreeSampler
+
+    with TreeSampler(interval=0.05) as tree:
         own = bench_module._status()["VmRSS"]
         # a child that starts a grandchild holding 200 MiB
         subprocess.run([sys.executable, "-c", f"import subprocess, sys; subprocess.run([sys.executable, '-c', {hold!r}])"],

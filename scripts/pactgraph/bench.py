@@ -671,51 +671,6 @@ def _children_maxrss() -> int:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
 
 
-class _TreeSampler:
-    """The largest sum of the resident sets of this process and all its descendants, read from /proc
-    every `interval` seconds on a thread while the block runs (0 where /proc cannot be read)."""
-
-    def __init__(self, interval: float = 0.1):
-        import threading
-
-        self.interval, self.peak_kib = interval, 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._page_kib = os.sysconf("SC_PAGE_SIZE") // 1024 if hasattr(os, "sysconf") else 4
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
-        self._sample()
-        return False
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self._sample()
-
-    def _sample(self) -> None:
-        total, todo = 0, [os.getpid()]
-        while todo:
-            pid = todo.pop()
-            try:
-                with open(f"/proc/{pid}/statm", "rb") as f:
-                    total += int(f.read().split()[1]) * self._page_kib
-                tasks = os.listdir(f"/proc/{pid}/task")
-            except (OSError, ValueError, IndexError):  # ended meanwhile, or no /proc
-                continue
-            for task in tasks:  # each thread's children; a thread that ended meanwhile is skipped alone
-                try:
-                    with open(f"/proc/{pid}/task/{task}/children", "rb") as f:
-                        todo += [int(c) for c in f.read().split()]
-                except (OSError, ValueError):
-                    continue
-        self.peak_kib = max(self.peak_kib, total)
-
-
 @contextlib.contextmanager
 def _deadline(seconds: float):
     """Raise _Timeout in the main thread after `seconds` (the reference is pure Python, so it stops)."""
@@ -820,7 +775,9 @@ def _pactgraph_pipeline(cfg: dict, rec: _Recorder) -> dict:
     # the periods the loader spilled (export.write_sources; reading RocksDB back is far slower).
     target = Path(cfg["out"])
     target.mkdir(parents=True, exist_ok=True)
-    with _TreeSampler() as tree, rec.stage("export") as record:
+    from .watch import TreeSampler
+
+    with TreeSampler(interval=0.1) as tree, rec.stage("export") as record:
         timings: dict = {}
         if store_path:
             export.write_sources([(f.path, f.graph) for f in files], store_path / sources.PERIODS_FILE, target,

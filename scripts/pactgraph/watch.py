@@ -14,22 +14,62 @@ Standard library only. Prints one line on stderr after the command ends; exits w
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import subprocess
 import sys
 import time
 
 
-def _tree(pid: int) -> list[int]:
-    out = [pid]
-    try:
-        with open(f"/proc/{pid}/task/{pid}/children", encoding="ascii") as f:
-            children = f.read().split()
-    except OSError:
-        return out
-    for child in children:
-        out += _tree(int(child))
-    return out
+class TreeSampler:
+    """While the block runs, a thread reads /proc every `interval` seconds for process `root` (default:
+    this one) and all its descendants (the children of each of their threads), and keeps the peaks of
+    the summed RSS (`peak_kib`), of the summed PSS (`peak_pss_kib`) and of the largest single RSS
+    (`peak_single_kib`). 0 where /proc cannot be read. Used by `watch` and by `pactgraph bench`."""
+
+    def __init__(self, root: int | None = None, interval: float = 0.2):
+        import threading
+
+        self.root, self.interval = root or os.getpid(), interval
+        self.peak_kib = self.peak_pss_kib = self.peak_single_kib = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "TreeSampler":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> bool:
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        return False
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def _sample(self) -> None:
+        rss = pss = single = 0
+        todo = [self.root]
+        while todo:
+            pid = todo.pop()
+            one = _field(f"/proc/{pid}/status", "VmRSS:")
+            rss, single = rss + one, max(single, one)
+            pss += _field(f"/proc/{pid}/smaps_rollup", "Pss:")
+            try:
+                tasks = os.listdir(f"/proc/{pid}/task")
+            except OSError:  # ended meanwhile, or no /proc
+                continue
+            for task in tasks:  # each thread's children; a thread that ended meanwhile is skipped alone
+                try:
+                    with open(f"/proc/{pid}/task/{task}/children", "rb") as f:
+                        todo += [int(c) for c in f.read().split()]
+                except (OSError, ValueError):
+                    continue
+        self.peak_kib = max(self.peak_kib, rss)
+        self.peak_pss_kib = max(self.peak_pss_kib, pss)
+        self.peak_single_kib = max(self.peak_single_kib, single)
 
 
 def _field(path: str, name: str) -> int:
@@ -49,12 +89,8 @@ def watch(command: list[str], every: float = 0.2) -> dict:
     started = time.perf_counter()
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(command)
-    peak_pss = peak_rss = 0
-    while proc.poll() is None:
-        pids = _tree(proc.pid)
-        peak_pss = max(peak_pss, sum(_field(f"/proc/{p}/smaps_rollup", "Pss:") for p in pids))
-        peak_rss = max(peak_rss, max(_field(f"/proc/{p}/status", "VmRSS:") for p in pids))
-        time.sleep(every)
+    with TreeSampler(proc.pid, every) as tree:
+        proc.wait()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
         "exit": proc.returncode,
@@ -62,9 +98,9 @@ def watch(command: list[str], every: float = 0.2) -> dict:
         "cpu_seconds": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
         "user_seconds": after.ru_utime - before.ru_utime,
         "sys_seconds": after.ru_stime - before.ru_stime,
-        "peak_tree_pss_mib": peak_pss / 1024,
+        "peak_tree_pss_mib": tree.peak_pss_kib / 1024,
         # (sampled: getrusage's ru_maxrss of children covers every child this process ever waited for)
-        "peak_process_rss_mib": peak_rss / 1024,
+        "peak_process_rss_mib": tree.peak_single_kib / 1024,
     }
 
 
