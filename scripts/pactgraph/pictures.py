@@ -202,6 +202,10 @@ class Pictures:
     def label(self, iri: str) -> str:
         return self.idx.label(iri) or iri.rsplit("/", 1)[-1]
 
+    def party_counts(self) -> Counter:
+        """How many of the pictured agreements each party is a party to."""
+        return Counter(p for a in self.agreements for p in self.parties[a])
+
     def by_pair(self, agreements) -> tuple[dict[tuple, list], list]:
         """The bilateral agreements grouped by their pair of parties, and the others (3+ parties)."""
         pairs: dict[tuple, list] = defaultdict(list)
@@ -464,7 +468,7 @@ def overview_svg(idx: GraphIndex, pic: Pictures | None = None) -> str:
     agreements = pic.agreements
     if not agreements:
         return _empty_svg("No agreements with two or more parties in the graph yet.")
-    count: Counter = Counter(p for a in agreements for p in pic.parties[a])
+    count = pic.party_counts()
     states = sorted(count, key=lambda s: (label(s).lower(), s))
     n = len(states)
     radius = max(260.0, n * 17.0)
@@ -584,7 +588,7 @@ def matrix_svg(idx: GraphIndex, pic: Pictures | None = None) -> str:
     agreements = pic.agreements
     if not agreements:
         return _empty_svg("No agreements with two or more parties in the graph yet.")
-    count: Counter = Counter(p for a in agreements for p in pic.parties[a])
+    count = pic.party_counts()
     states = sorted(count, key=lambda s: (-count[s], label(s).lower(), s))
     pairs, multi = pic.by_pair(agreements)
     multi.sort(key=lambda a: (pic.first_date(a), label(a.value).lower(), a.value))
