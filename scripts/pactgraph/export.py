@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import jsonld
+from . import forked, jsonld
 from .errors import ExportFailed
 from .namespaces import PG, PGID, PREFIXES
 
@@ -334,7 +333,7 @@ class ExportJob:
 
     def __init__(self, store: ox.Store, folder: Path, store_path: Path | None = None,
                  files: list | None = None):
-        self.folder, self.pid, self.proc, self.thread = Path(folder), None, None, None
+        self.folder, self.fork, self.proc, self.thread = Path(folder), None, None, None
         if store_path is not None:
             # Reading a whole RocksDB store back is slow (at 1M quads, Store.dump took 37-50 s against
             # 2.6 s in memory: a look-up per IRI), so the exports are made from what filled it: the
@@ -348,26 +347,12 @@ class ExportJob:
                                                                              os.environ.get("PYTHONPATH")]))}
             self.proc = subprocess.Popen([sys.executable, "-c", _EXPORT_CHILD, args],
                                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        elif hasattr(os, "fork"):
-            read, write = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the child: write, report on the pipe, and end without running the parent's code
-                os.close(read)
-                die_with_parent()
-                code = 1
-                try:
-                    timings: dict = {}
-                    payload = {"sizes": write_store(store, folder, timings), "timings": timings}
-                    code = 0
-                except BaseException as err:  # noqa: BLE001 (reported to the parent, which raises it)
-                    payload = {"error": f"{type(err).__name__}: {err}"}
-                finally:
-                    try:
-                        os.write(write, json.dumps(payload).encode())
-                    finally:
-                        os._exit(code)
-            os.close(write)
-            self.pid, self.pipe = pid, read
+        elif forked.available():
+            def work(out) -> None:
+                timings: dict = {}
+                out.write(json.dumps({"sizes": write_store(store, folder, timings), "timings": timings}).encode())
+
+            self.fork = forked.Forked(work)
         else:
             from concurrent.futures import ThreadPoolExecutor
 
@@ -390,15 +375,10 @@ class ExportJob:
                 raise ExportFailed(f"build failed; dist/ left unchanged: writing the exports failed: {last}")
             out = json.loads(stdout)
         else:
-            chunks = []
-            while chunk := os.read(self.pipe, 65536):
-                chunks.append(chunk)
-            os.close(self.pipe)
-            os.waitpid(self.pid, 0)
-            self.pid = None
-            out = json.loads(b"".join(chunks) or b'{"error": "the export process ended without a word"}')
-            if "error" in out:
-                raise ExportFailed(f"build failed; dist/ left unchanged: writing the exports failed: {out['error']}")
+            try:
+                out = json.loads(self.fork.result())
+            except forked.ForkFailed as err:
+                raise ExportFailed(f"build failed; dist/ left unchanged: writing the exports failed: {err}") from None
         return out["sizes"], out["timings"]
 
     def kill(self) -> None:
@@ -406,14 +386,8 @@ class ExportJob:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        if self.pid is not None:
-            try:
-                os.kill(self.pid, signal.SIGKILL)
-                os.waitpid(self.pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
-            os.close(self.pipe)
-            self.pid = None
+        if self.fork is not None:
+            self.fork.kill()
         if self.thread is not None:
             self.thread.exception()  # a thread cannot be stopped: wait for it
 
@@ -422,7 +396,8 @@ class ExportJob:
 _EXPORT_CHILD = """
 import json, sys
 from pathlib import Path
-from pactgraph.export import die_with_parent, write_sources
+from pactgraph.export import write_sources
+from pactgraph.forked import die_with_parent
 die_with_parent()
 files, periods, folder = json.loads(sys.argv[1])
 timings = {}
@@ -431,16 +406,6 @@ print(json.dumps({"sizes": sizes, "timings": timings}))
 """
 
 
-def die_with_parent() -> None:
-    """Linux: have the kernel kill this process when its parent ends (a build that is killed must not
-    leave its export processes running). Elsewhere nothing happens."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError, TypeError):
-        pass
-
 
 #: Run by the child processes: parse one file and serialise it into another, streaming (the
 #: statements are already in order); prints the seconds it took. Only pyoxigraph is imported.
@@ -448,7 +413,7 @@ _CHILD = """
 import ctypes, json, signal, sys, time
 import pyoxigraph as ox
 try:
-    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # die with the parent (export.die_with_parent)
+    ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # die with the parent (forked.die_with_parent)
 except (OSError, AttributeError, TypeError):
     pass
 t = time.perf_counter()

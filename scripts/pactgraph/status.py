@@ -27,7 +27,6 @@ The rule, in short (the long form is in docs/model.md):
 from __future__ import annotations
 
 import datetime as dt
-import os
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from . import forked
 from .namespaces import PG, PGGRAPH, PGID, RDF, RDFS, XSD
 
 #: The named graph the derived periods go into (not a source file: it is rebuilt on every load).
@@ -316,7 +316,7 @@ def derive(store: ox.Store, spill: Path | None = None) -> int:
     try:
         # Half of the agreements (by name, so that equal names, which share a counter in the period
         # IRIs, stay together) go to a forked process on the other core: the rule is Python.
-        other = _Forked(agreements, evidence) if len(agreements) >= PARALLEL_ABOVE and hasattr(os, "fork") \
+        other = _Forked(agreements, evidence) if len(agreements) >= PARALLEL_ABOVE and forked.available() \
             else None
         mine = [a for a in agreements if other is None or not _second_half(a)]
         written = _write_periods(mine, evidence, load)
@@ -338,43 +338,29 @@ def _second_half(agreement: str) -> bool:
 
 
 class _Forked:
-    """The periods of the second half of the agreements, written by a forked process to a file."""
+    """The periods of the second half of the agreements, written by a forked process (forked.py)."""
 
     def __init__(self, agreements: list[str], evidence: tuple):
-        import tempfile
-
-        fd, self.path = tempfile.mkstemp(prefix="pactgraph-periods-", suffix=".nq")
         self.agreements = [a for a in agreements if _second_half(a)]
         self.evidence = evidence
-        self.pid = os.fork()
-        if self.pid == 0:  # the child: write and end without running the parent's code
-            code = 1
-            try:
-                with os.fdopen(fd, "wb") as out:
-                    n = _write_periods(self.agreements, evidence, lambda text: out.write(text.encode("utf-8")))
-                    out.write(f"# {n}\n".encode("ascii"))  # how many periods: the last line
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(fd)
+
+        def work(out) -> None:
+            n = _write_periods(self.agreements, evidence, lambda text: out.write(text.encode("utf-8")))
+            out.write(f"# {n}\n".encode("ascii"))  # how many periods: the last line
+
+        self.fork = forked.Forked(work)
 
     def load_into(self, store: ox.Store) -> int:
         """Load the child's periods (or work them out here if it failed); the number of periods."""
         try:
-            _, status = os.waitpid(self.pid, 0)
-            with open(self.path, "rb") as f:
-                data = f.read()
-            tail = data[data.rfind(b"\n", 0, len(data) - 1) + 1:]
-            if status != 0 or not tail.startswith(b"# "):
-                texts: list[str] = []
-                n = _write_periods(self.agreements, self.evidence, texts.append)
-                data = "".join(texts).encode("utf-8")
-            else:
-                n = int(tail[2:])
-            store.load(data, format=ox.RdfFormat.N_QUADS)
-            return n
-        finally:
-            os.unlink(self.path)
+            data = self.fork.result()
+            n = int(data[data.rfind(b"\n", 0, len(data) - 1) + 1:][2:])
+        except forked.ForkFailed:
+            texts: list[str] = []
+            n = _write_periods(self.agreements, self.evidence, texts.append)
+            data = "".join(texts).encode("utf-8")
+        store.load(data, format=ox.RdfFormat.N_QUADS)
+        return n
 
 
 def _write_periods(agreements: list[str], evidence: tuple, emit) -> int:
