@@ -138,10 +138,8 @@ def test_store_folder_that_is_not_ours_is_refused(world, tmp_path, case):
 def test_a_failing_export_process_fails_the_build_and_publishes_nothing(world, tmp_path, monkeypatch):
     from pactgraph import export
 
-    def broken(store, folder, timings=None):
-        raise OSError("disk full (simulated)")
-
-    monkeypatch.setattr(export, "write_store", broken)
+    # the export process runs this instead of export.write_sources
+    monkeypatch.setattr(export, "_EXPORT_CHILD", "raise OSError('disk full (simulated)')")
     out = tmp_path / "dist"
     out.mkdir()
     (out / ".pactgraph-output").write_text(export.__name__)
@@ -149,6 +147,28 @@ def test_a_failing_export_process_fails_the_build_and_publishes_nothing(world, t
     assert r.code != 0 and "disk full (simulated)" in r.err and "Traceback" not in r.err, r.err
     assert [p.name for p in out.iterdir()] == [".pactgraph-output"]
     assert [p.name for p in tmp_path.iterdir()] == ["dist"]  # no temporary folder left
+
+
+def test_bad_input_stops_the_export_process_started_before_the_load(world, tmp_path):
+    """The export process starts with the build (it converts the sources while they load) and reads the
+    periods only once told to: a source the loader refuses stops it, and leaves nothing behind."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(world, data)
+    with open(data / "statements.ttl", "a", encoding="utf-8") as f:
+        f.write("\n<https://example.org/a> <https://example.org/b> .\n")  # no object
+    out = tmp_path / "out" / "dist"
+    r = run_cli("build", "-q", "--no-pages", "--data", str(data), "--out", str(out), root=ROOT)
+    assert r.code != 0 and r.err.count("\n") == 1 and "statements.ttl:" in r.err and "Traceback" not in r.err, r.err
+    assert not (tmp_path / "out").exists() or list((tmp_path / "out").iterdir()) == []
+    alive = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            alive += [cmdline] if str(out.parent).encode() in cmdline.read_bytes() else []
+        except OSError:  # ended meanwhile
+            pass
+    assert alive == []
 
 
 def test_streaming_export_writes_the_same_bytes(world, tmp_path, monkeypatch):
@@ -171,10 +191,30 @@ def test_streaming_export_writes_the_same_bytes(world, tmp_path, monkeypatch):
     assert _hashes(tmp_path / "streamed") == _hashes(tmp_path / "memory")
 
 
+def test_exports_from_the_sources_are_the_exports_of_the_store(tmp_path, monkeypatch):
+    """Every build writes its exports from the source files and the periods file (export.ExportJob,
+    export.write_sources), not from the store: on the real data (language tags, blank nodes, OWL
+    cardinalities, a triple in two files) they are the bytes write_store writes from the loaded store,
+    with each file converted a few triples at a time (blank nodes across the slices)."""
+    from pactgraph import export
+    from pactgraph.project import Project
+    from pactgraph.sources import load_store, source_files
+
+    files = source_files(Project(ROOT))
+    periods = tmp_path / "periods.nq"
+    store = load_store(files, periods=periods)
+    for name in ("store", "sources"):
+        (tmp_path / name).mkdir()
+    export.write_store(store, tmp_path / "store")
+    monkeypatch.setattr(export, "_TRIPLES_AT_A_TIME", 7)
+    export.write_sources([(f.path, f.graph) for f in files], periods, tmp_path / "sources")
+    assert _hashes(tmp_path / "sources") == _hashes(tmp_path / "store")
+
+
 def test_on_disk_build_of_the_real_data_writes_the_same_exports(built, tmp_path):
-    """The on-disk path writes its exports from the sources and the spilled periods, not from the store
-    (export.write_sources): on the real data (language tags, blank nodes, OWL cardinalities, a triple in
-    two files) they are the bytes the in-memory build wrote."""
+    """The on-disk path spills the periods to the store's folder (status.derive(spill=...)) and fills
+    the store with Oxigraph's bulk loader: its exports, on the real data, are the bytes the in-memory
+    build wrote."""
     out = tmp_path / "dist"
     r = run_cli("build", "-q", "--no-pages", "--out", str(out), "--store", str(tmp_path / "store"), root=built)
     assert r.code == 0, r.err

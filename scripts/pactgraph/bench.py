@@ -9,7 +9,7 @@ it, each stage timed:
   reported beside the load as "derive"), `validate.validate_store` with the Oxigraph engine
   (validate), `queries.run` on every canned query with its default parameters (queries) and on every
   `checks/*-violation.rq` (checks), each set on a thread per core (`queries.parallel_map`), and
-  `export.write_store`, or `export.write_sources` for a store on disk, as the build does (export:
+  `export.write_sources` from the source files and the periods the loader wrote, as the build does (export:
   N-Quads, TriG, Turtle, N-Triples, RDF/XML, JSON-LD). The stages run
   one after the other here, so each is timed alone; `pactgraph build` overlaps the export with the
   queries and checks.
@@ -391,15 +391,18 @@ def _summarise(pg_runs, ref_runs, skipped, manifest) -> dict:
 
     # per query and per export format: medians
     for key, field in (("queries", "queries"), ("checks", "checks"), ("export_formats", "export_formats")):
-        names = list(first[field])
+        # the export's steps are not the reference's (no N-Quads step: the sort writes them): both kept
+        names = list(first[field]) + [q for q in (ref_runs[0][field] if ref_runs else ()) if q not in first[field]]
         table = {}
         for q in names:
-            pg = _median_item([r[field][q] for r in pg_runs])
-            row = {"pactgraph": pg}
+            pg = _median_item([r[field][q] for r in pg_runs]) if q in first[field] else None
+            row = {"pactgraph": pg} if pg is not None else {}
             if ref_runs and q in ref_runs[0][field]:
                 ref = _median_item([r[field][q] for r in ref_runs])
-                row.update(reference=ref, ratio=_ratio(ref, pg), ratio_bound=_bound(ref, pg))
-                if "rows" in ref and "rows" in pg and not (ref.get("timed_out") or pg.get("timed_out")):
+                row["reference"] = ref
+                if pg is not None:
+                    row.update(ratio=_ratio(ref, pg), ratio_bound=_bound(ref, pg))
+                if pg is not None and "rows" in ref and "rows" in pg and not (ref.get("timed_out") or pg.get("timed_out")):
                     row["rows_agree"] = ref["rows"] == pg["rows"]
             table[q] = row
         out[key] = table
@@ -501,8 +504,9 @@ def _table(entry: dict, detail: bool = False) -> str:
     if detail:
         for key in ("queries", "checks", "export_formats"):
             for name, row in entry[key].items():
-                pg, ref = row["pactgraph"], row.get("reference")
-                rows = f" rows {pg['rows']}" + (f"/{ref['rows']}" if ref and "rows" in ref else "") if "rows" in pg else ""
+                pg, ref = row.get("pactgraph"), row.get("reference")
+                rows = f" rows {pg['rows']}" + (f"/{ref['rows']}" if ref and "rows" in ref else "") \
+                    if pg and "rows" in pg else ""
                 kind = {"queries": "query", "checks": "check", "export_formats": "export"}[key]
                 lines.append(f"     {kind:<6} {name:<48} {_sec(pg):>9} {_sec(ref):>12} "
                              f"{_x(row.get('ratio'), row.get('ratio_bound')):>8}{rows}")
@@ -731,10 +735,14 @@ def _pactgraph_pipeline(cfg: dict, rec: _Recorder) -> dict:
             spent.append(time.perf_counter() - t0)
 
     status.derive = timed_derive
+    target = Path(cfg["out"])
+    target.mkdir(parents=True, exist_ok=True)
+    # the periods as N-Quads, for the export: spilled beside an on-disk store, copied for one in memory
+    periods = store_path / sources.PERIODS_FILE if store_path else target / ".status-periods.nq"
     try:
         with rec.stage("load") as record:
             files = sources.source_files(project, data)
-            store = sources.load_store(files, path=store_path) if store_path else sources.load_store(files)
+            store = sources.load_store(files, path=store_path, periods=periods)
     finally:
         status.derive = derive
     if spent:
@@ -771,19 +779,14 @@ def _pactgraph_pipeline(cfg: dict, rec: _Recorder) -> dict:
                 out[stage][name] = result
 
     # The export reports the seconds of each step and format itself. As `pactgraph build` writes it
-    # (export.ExportJob): from the store in memory, or, for a store on disk, from the source files and
-    # the periods the loader spilled (export.write_sources; reading RocksDB back is far slower).
-    target = Path(cfg["out"])
-    target.mkdir(parents=True, exist_ok=True)
+    # (export.ExportJob): from the source files and the periods the loader wrote, not from the store.
     from .watch import TreeSampler
 
     with TreeSampler(interval=0.1) as tree, rec.stage("export") as record:
         timings: dict = {}
-        if store_path:
-            export.write_sources([(f.path, f.graph) for f in files], store_path / sources.PERIODS_FILE, target,
-                                 timings)
-        else:
-            export.write_store(store, target, timings)
+        export.write_sources([(f.path, f.graph) for f in files], periods, target, timings)
+    if not store_path:
+        periods.unlink()
     record["children_max_rss_mib"] = _children_maxrss() / 1024
     record["tree_peak_rss_mib"] = max(tree.peak_kib / 1024, record["peak_rss_mib"])
     out["export_formats"] = {k: {"seconds": v} for k, v in timings.items()}

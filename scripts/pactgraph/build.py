@@ -17,7 +17,7 @@ import pyoxigraph as ox
 
 from . import export, outdir, queries
 from .errors import ChecksFailed
-from .sources import load_store, relpath, source_files
+from .sources import PERIODS_FILE, load_store, relpath, source_files
 from .version import RELEASE_DATE, VERSION
 
 
@@ -92,6 +92,10 @@ def run_qc(store: ox.Store, queries_dir: Path, timeout: float | None = None) -> 
 DISK_STORE_ABOVE = 256 * 1024 * 1024
 
 
+#: The status periods of an in-memory build, for its exports, in the temporary output folder.
+PERIODS_SCRATCH = ".status-periods.nq"
+
+
 def build(project, out_dir: Path | None = None, data_dir: Path | None = None, log=print,
           engine: str = "oxigraph", pages: bool = True, previous: Path | None = None,
           query_timeout: float | None = QUERY_TIMEOUT, store: str | Path | None = None) -> BuildResult:
@@ -117,20 +121,26 @@ def build(project, out_dir: Path | None = None, data_dir: Path | None = None, lo
             "removed at the end; 'build --store DIR' keeps it)")
     tmp = outdir.temp_dir(out_dir)
     shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    outdir.mark(tmp)
+    # The status periods as N-Quads, for the exports: beside an on-disk store, in the temporary
+    # output folder (removed before it is published) for one in memory.
+    periods = store_dir / PERIODS_FILE if store_dir else tmp / PERIODS_SCRATCH
     exporting = None
     try:
-        graph_store = load_store(files, path=outdir.fresh_store_dir(store_dir) if store_dir else None)
+        # The exports are written into the temporary folder by another process (export.ExportJob), from
+        # the source files while this one loads them, then from the periods the load derived while this
+        # one validates the store and runs the queries and QC checks on it: the exports are Python work
+        # over every statement, the checks Oxigraph's. dist/ is replaced only after every check passed,
+        # so a failing check still publishes nothing.
+        exporting = export.ExportJob(tmp, files, periods)
+        graph_store = load_store(files, path=outdir.fresh_store_dir(store_dir) if store_dir else None,
+                                 periods=periods)
+        exporting.go()
         log(f"loaded {len(files)} files, {len(graph_store)} quads in {time.perf_counter() - started:.2f} s"
             + (f" (on disk: {store_dir})" if store_dir else ""))
-        # The exports are written into the temporary folder by another process from here on, while this
-        # one validates the store and runs the queries and QC checks on it (export.ExportJob): the
-        # exports are Python work over every statement, the checks Oxigraph's. dist/ is replaced only
-        # after every check passed, so a failing check still publishes nothing.
-        tmp.mkdir(parents=True)
-        outdir.mark(tmp)
-        exporting = export.ExportJob(graph_store, tmp, store_dir, files)
         built = _check_and_publish(project, graph_store, files, tmp, out_dir, log, engine, pages, previous,
-                                   query_timeout, data_dir, started, exporting)
+                                   query_timeout, data_dir, started, exporting, periods)
     except BaseException:
         if exporting is not None:
             exporting.kill()
@@ -146,7 +156,7 @@ def build(project, out_dir: Path | None = None, data_dir: Path | None = None, lo
 
 
 def _check_and_publish(project, store, files, tmp, out_dir, log, engine, pages, previous, query_timeout,
-                       data_dir, started, exporting) -> BuildResult:
+                       data_dir, started, exporting, periods) -> BuildResult:
     from .validate import validate_store  # pyshacl is loaded only by engine="pyshacl" (or a fallback)
 
     lap = time.perf_counter()
@@ -186,6 +196,8 @@ def _check_and_publish(project, store, files, tmp, out_dir, log, engine, pages, 
         raise ChecksFailed("build failed; dist/ left unchanged:\n" + "\n".join(problems))
     stats = counting.result()
     sizes, _ = exporting.result()
+    if periods.parent == tmp:
+        periods.unlink()
     log(f"exports written and statistics counted {time.perf_counter() - lap:.2f} s after the checks started")
     from .publish import publish
 

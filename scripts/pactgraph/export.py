@@ -16,11 +16,12 @@ import shutil
 import subprocess
 import sys
 import time
+from itertools import islice
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import forked, jsonld
+from . import jsonld
 from .errors import ExportFailed
 from .namespaces import PG, PGID, PREFIXES
 
@@ -196,31 +197,46 @@ _CHUNK = 64 * 1024 * 1024
 
 
 def write_sources(files: list[tuple[Path, str]], periods: Path, folder: Path,
-                  timings: dict | None = None) -> dict[str, int]:
+                  timings: dict | None = None, ready=None) -> dict[str, int]:
     """write_store for the store that the source `files` (path, graph IRI) and the derived periods
     (N-Quads) make, without reading the store: the same bytes, by the streaming path.
 
     Each file is parsed by Oxigraph and written as N-Triples (its blank nodes renamed, as the loader
     does); every line gets its graph name. The loader refused every literal the store would hold
     otherwise than written but OWL cardinalities, which the exports restore anyway; a triple written
-    twice is written once (sort -u).
+    twice is written once (sort -u). `ready`, if given, is called after the source files and before the
+    periods file is read: it returns once that file is complete (ExportJob starts this before the load).
     """
     from .sources import read_source
+
+    clock = _Clock(timings)
 
     def produce(raw: Path) -> None:
         with open(raw, "wb") as out:
             for path, graph in files:
-                nt = ox.serialize(ox.parse(read_source(path), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True),
-                                  format=ox.RdfFormat.N_TRIPLES)
-                out.write(nt.replace(b" .\n", f" <{graph}> .\n".encode()))  # LF only ends a line
-                del nt
+                triples = ox.parse(read_source(path), format=ox.RdfFormat.TURTLE, rename_blank_nodes=True)
+                end = f" <{graph}> .\n".encode()
+                while True:  # a slice at a time: the N-Triples of a whole file at 10M would be gigabytes
+                    nt = ox.serialize(islice(triples, _TRIPLES_AT_A_TIME), format=ox.RdfFormat.N_TRIPLES)
+                    if not nt:
+                        break
+                    out.write(nt.replace(b" .\n", end))  # LF only ends a line
+                    del nt
+            clock("sources")
+            if ready is not None:
+                ready()
+                clock("wait for the periods")
             with open(periods, "rb") as src:
                 shutil.copyfileobj(src, out, _CHUNK)
 
-    return _write_streaming(produce, Path(folder), timings)
+    return _write_streaming(produce, Path(folder), timings, clock)
 
 
-def _write_streaming(store, folder: Path, timings: dict | None) -> dict[str, int]:
+#: Triples of a source file written as N-Triples at a time by write_sources (some 100 MB).
+_TRIPLES_AT_A_TIME = 500_000
+
+
+def _write_streaming(store, folder: Path, timings: dict | None, clock=None) -> dict[str, int]:
     """write_store for a large store, in bounded memory, with the same bytes.
 
     The store is dumped to a file; each chunk of lines has its OWL cardinalities restored and its lines
@@ -230,7 +246,7 @@ def _write_streaming(store, folder: Path, timings: dict | None) -> dict[str, int
     adjacent (_union_lines). The other formats are written by Oxigraph in child processes, as for a
     small store, the JSON-LD in its expanded form (COMPACT_JSONLD_MAX).
     """
-    clock = _Clock(timings)
+    clock = clock or _Clock(timings)
     if isinstance(store, ox.Store) and next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())),
                                             None) is not None:
         raise ExportFailed("a store this large with triples in the default graph cannot be exported by "
@@ -241,10 +257,13 @@ def _write_streaming(store, folder: Path, timings: dict | None) -> dict[str, int
             store.dump(str(raw), format=ox.RdfFormat.N_QUADS)
         else:  # a function that writes the N-Quads into the file it is given (write_sources)
             store(raw)
-        clock("dump")
+        clock("dump" if isinstance(store, ox.Store) else "periods")
         blank: list[bytes] = []
         with open(raw, "rb") as src, open(part, "wb") as dst:
             for chunk in _line_chunks(src):
+                if b"_:" not in chunk and b"ardinality> " not in chunk:  # (of every OWL_CARDINALITY)
+                    dst.write(chunk)  # nothing to change: most chunks; not split into lines
+                    continue
                 lines, cut = _cut_blank_lines(chunk)
                 blank += cut
                 if lines:
@@ -321,87 +340,86 @@ def _line_chunks(f):
 
 
 class ExportJob:
-    """write_store running in another process while the build validates and queries the same store.
+    """The exports of a build, written by another process while the build validates and queries its
+    store (D15).
 
-    The exports are Python work over every statement (sorting, merging the graphs, the JSON-LD), and
-    Python runs one thread at a time: in a thread of the build they took turns with the validation and
-    the queries. In a process of their own they run on the other core. An in-memory store is handed
-    over by fork (the child sees the parent's store as it was, without a copy: the pages are shared
-    until written, and neither writes them); a store on disk is opened read-only by a new process.
-    Where there is no fork (Windows) the job is a thread, as before.
+    The exports are Python work over every statement (canonical blank nodes, the merged graph, the
+    JSON-LD context) and the serialisers', and Python runs one thread at a time: in a process of their
+    own they run on the other core. That process does not read the store: it writes the exports from
+    what filled it, the source files and the status periods the loader wrote to a file
+    (`write_sources`, the same bytes as `write_store`). Reading the store back cost more: a store on
+    disk (RocksDB) took 37-50 s to dump at 1M quads against 2.6 s in memory; a store in memory handed
+    to a forked process is copied into it as it is read (Oxigraph writes to the pages it reads: 431 of
+    516 MiB at 1M), so that process reached 1.72 GB, against 0.55 GB for the whole export from the
+    sources (D16, docs/benchmarks.md).
     """
 
-    def __init__(self, store: ox.Store, folder: Path, store_path: Path | None = None,
-                 files: list | None = None):
-        self.folder, self.fork, self.proc, self.thread = Path(folder), None, None, None
-        if store_path is not None:
-            # Reading a whole RocksDB store back is slow (at 1M quads, Store.dump took 37-50 s against
-            # 2.6 s in memory: a look-up per IRI), so the exports are made from what filled it: the
-            # source files and the derived periods the loader spilled to a file (sources.PERIODS_FILE).
-            from .sources import PERIODS_FILE
+    def __init__(self, folder: Path, files: list, periods: Path):
+        """Starts at once, before the store is loaded: the process converts the source files (a load
+        leaves a core partly idle) and then waits for `go` before it reads the periods file."""
+        self.folder = Path(folder)
+        # the child takes this module's settings as they are here (tests change them for small data)
+        settings = {name: globals()[name] for name in ("COMPACT_JSONLD_MAX", "_CHUNK", "_TRIPLES_AT_A_TIME")}
+        args = json.dumps([[[str(f.path), f.graph] for f in files], str(periods), str(folder), settings])
+        package_parent = str(Path(__file__).resolve().parents[1])  # importable as in this process
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent,
+                                                                         os.environ.get("PYTHONPATH")]))}
+        self.proc = subprocess.Popen([sys.executable, "-c", _EXPORT_CHILD, args], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
 
-            args = json.dumps([[[str(f.path), f.graph] for f in files], str(Path(store_path) / PERIODS_FILE),
-                               str(folder)])
-            package_parent = str(Path(__file__).resolve().parents[1])  # importable as in this process
-            env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_parent,
-                                                                             os.environ.get("PYTHONPATH")]))}
-            self.proc = subprocess.Popen([sys.executable, "-c", _EXPORT_CHILD, args],
-                                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        elif forked.available():
-            def work(out) -> None:
-                timings: dict = {}
-                out.write(json.dumps({"sizes": write_store(store, folder, timings), "timings": timings}).encode())
+    def go(self) -> None:
+        """The periods file is complete: the process may read it."""
+        self._close_stdin(b"go\n")
 
-            self.fork = forked.Forked(work)
-        else:
-            from concurrent.futures import ThreadPoolExecutor
-
-            pool = ThreadPoolExecutor(1)
-            self.thread = pool.submit(lambda: {"sizes": write_store(store, folder, t := {}), "timings": t})
-            pool.shutdown(wait=False)
+    def _close_stdin(self, say: bytes = b"") -> None:
+        # (and forget it: Popen.communicate would flush a closed pipe)
+        stdin, self.proc.stdin = self.proc.stdin, None
+        if stdin is None:
+            return
+        try:
+            stdin.write(say)
+            stdin.close()
+        except BrokenPipeError:  # it ended already: result() says why
+            pass
 
     def result(self) -> tuple[dict[str, int], dict[str, float]]:
         """(file name -> size, step -> seconds) once the files are written; ExportFailed if they were not."""
-        if self.thread is not None:
-            try:
-                out = self.thread.result()
-            except Exception as err:  # noqa: BLE001 (said in one line, as from a process)
-                raise ExportFailed(f"build failed; dist/ left unchanged: writing the exports failed: "
-                                   f"{type(err).__name__}: {err}") from None
-        elif self.proc is not None:
-            stdout, stderr = self.proc.communicate()
-            if self.proc.returncode != 0:
-                last = (stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
-                raise ExportFailed(f"build failed; dist/ left unchanged: writing the exports failed: {last}")
-            out = json.loads(stdout)
-        else:
-            try:
-                out = json.loads(self.fork.result())
-            except forked.ForkFailed as err:
-                raise ExportFailed(f"build failed; dist/ left unchanged: writing the exports failed: {err}") from None
+        self._close_stdin()  # if never told to go, it stops at the periods (and says so)
+        stdout, stderr = self.proc.communicate()
+        if self.proc.returncode != 0:
+            last = (stderr.decode("utf-8", "replace").strip().splitlines() or ["no message"])[-1]
+            raise ExportFailed(f"build failed; dist/ left unchanged: writing the exports failed: {last}")
+        out = json.loads(stdout)
         return out["sizes"], out["timings"]
 
     def kill(self) -> None:
         """Stop it (the build failed): nothing it wrote is published."""
-        if self.proc is not None and self.proc.poll() is None:
+        if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        if self.fork is not None:
-            self.fork.kill()
-        if self.thread is not None:
-            self.thread.exception()  # a thread cannot be stopped: wait for it
+        self._close_stdin()
 
 
-#: The export process for a store on disk: open it read-only and write (ExportJob).
+#: The export process: the exports from the source files and the periods file (ExportJob).
 _EXPORT_CHILD = """
 import json, sys
 from pathlib import Path
+from pactgraph import export
 from pactgraph.export import write_sources
 from pactgraph.forked import die_with_parent
 die_with_parent()
-files, periods, folder = json.loads(sys.argv[1])
+files, periods, folder, settings = json.loads(sys.argv[1])
+for name, value in settings.items():
+    setattr(export, name, value)
+
+
+def ready():  # the build says "go" once the periods file is complete; anything else: it stopped
+    if sys.stdin.buffer.readline() != b"go\\n":
+        raise SystemExit("the build stopped before the status periods were written")
+
+
 timings = {}
-sizes = write_sources([(Path(p), g) for p, g in files], Path(periods), Path(folder), timings)
+sizes = write_sources([(Path(p), g) for p, g in files], Path(periods), Path(folder), timings, ready)
 print(json.dumps({"sizes": sizes, "timings": timings}))
 """
 

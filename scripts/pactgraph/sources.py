@@ -131,9 +131,13 @@ def parse_file(path: Path, graph: str | None = None, data: bytes | None = None) 
         raise _too_large(path, data) from None
 
 
-def load_store(files: list[SourceFile], max_nesting: int | None = None, path: Path | None = None) -> ox.Store:
+def load_store(files: list[SourceFile], max_nesting: int | None = None, path: Path | None = None,
+               periods: Path | None = None) -> ox.Store:
     """An Oxigraph store holding every file in its named graph: in memory, or on disk in the folder
     `path` (RocksDB, filled by Oxigraph's bulk loader; the folder must be new or empty: store.py).
+    The derived status periods are also written, as N-Quads, to the file `periods` (default for a store
+    on disk: PERIODS_FILE in its folder; none for one in memory), from which, with the source files,
+    the build writes its exports (export.write_sources).
 
     A file is loaded by Oxigraph itself (`Store.load`: parsed and inserted in Rust, no Python object
     per triple; about twice as fast as parsing into Python quads, docs/benchmarks.md), on a thread of
@@ -189,7 +193,10 @@ def load_store(files: list[SourceFile], max_nesting: int | None = None, path: Pa
     # check them with the rest, and every query reads the same answer.
     from .status import derive
 
-    derive(store, spill=Path(path) / PERIODS_FILE if bulk else None)
+    if bulk:
+        derive(store, spill=periods or Path(path) / PERIODS_FILE)
+    else:
+        derive(store, copy=periods)
     if bulk:
         # The bulk loads leave their own files, which every read must merge: compacting them costs
         # 0.8 s at 1M triples and made validation 8% faster there.

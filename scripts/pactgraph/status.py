@@ -261,12 +261,13 @@ def _make(act: _Act, common: bool) -> Evidence:
     return Evidence(act.node, stage, status, act.date, common, False, act.kind in OPENING)
 
 
-def derive(store: ox.Store, spill: Path | None = None) -> int:
+def derive(store: ox.Store, spill: Path | None = None, copy: Path | None = None) -> int:
     """Replace the periods in `graph/status` by those the rule gives for the store's evidence;
     returns the number of periods written. With `spill` (a store on disk being built) the periods are
     written to that N-Quads file and bulk-loaded from it in one go: a transaction would hold them in
-    memory, and each bulk load leaves its own files that every later read must merge; the file stays
-    for the exports (export.write_sources)."""
+    memory, and each bulk load leaves its own files that every later read must merge. With `copy` (a
+    store in memory) they are loaded as usual and also written to that file. Either file is what the
+    build's exports are made from (export.write_sources)."""
     graph = ox.NamedNode(STATUS_GRAPH)
     if graph in set(store.named_graphs()):
         store.remove_graph(graph)
@@ -309,9 +310,13 @@ def derive(store: ox.Store, spill: Path | None = None) -> int:
         return written
     loader = ThreadPoolExecutor(1)
     loading: list = []
+    copied = open(copy, "wb") if copy is not None else None
 
     def load(text: str) -> None:
-        loading.append(loader.submit(store.load, text.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
+        data = text.encode("utf-8")
+        loading.append(loader.submit(store.load, data, format=ox.RdfFormat.N_QUADS))
+        if copied is not None:
+            copied.write(data)
 
     try:
         # Half of the agreements (by name, so that equal names, which share a counter in the period
@@ -321,11 +326,13 @@ def derive(store: ox.Store, spill: Path | None = None) -> int:
         mine = [a for a in agreements if other is None or not _second_half(a)]
         written = _write_periods(mine, evidence, load)
         if other is not None:
-            written += other.load_into(store)
+            written += other.load_into(store, copied)
         for done in loading:
             done.result()
     finally:
         loader.shutdown(wait=True, cancel_futures=True)
+        if copied is not None:
+            copied.close()
     return written
 
 
@@ -350,16 +357,20 @@ class _Forked:
 
         self.fork = forked.Forked(work)
 
-    def load_into(self, store: ox.Store) -> int:
-        """Load the child's periods (or work them out here if it failed); the number of periods."""
+    def load_into(self, store: ox.Store, copied=None) -> int:
+        """Load the child's periods (or work them out here if it failed), and write them to the open
+        file `copied` if given; the number of periods."""
         try:
             data = self.fork.result()
-            n = int(data[data.rfind(b"\n", 0, len(data) - 1) + 1:][2:])
+            cut = data.rfind(b"\n", 0, len(data) - 1) + 1
+            data, n = data[:cut], int(data[cut:][2:])  # the periods, and the count line after them
         except forked.ForkFailed:
             texts: list[str] = []
             n = _write_periods(self.agreements, self.evidence, texts.append)
             data = "".join(texts).encode("utf-8")
         store.load(data, format=ox.RdfFormat.N_QUADS)
+        if copied is not None:
+            copied.write(data)
         return n
 
 
