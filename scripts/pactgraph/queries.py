@@ -437,7 +437,10 @@ def run_isolated(job, out, *, timeout: float | None = DEFAULT_TIMEOUT, max_memor
     seconds (InputError), on Ctrl-C (KeyboardInterrupt, the child killed first), and when it
     dies (a crash of the engine becomes an InputError, not the end of this process). With
     `max_memory` (bytes) the child cannot grow by more than that. The child shares the loaded
-    store (fork: nothing is copied until written). Without fork (not POSIX), `job` runs here.
+    store (fork: a page is copied only when written; Oxigraph writes to some of the pages it reads, so
+    a query that reads much of an in-memory store copies up to that much, within the store's own
+    size and outside `max_memory`, which bounds new address space: D16). Without fork (not POSIX),
+    `job` runs here.
     """
     import os
 
