@@ -402,7 +402,8 @@ def _summarise(pg_runs, ref_runs, skipped, manifest) -> dict:
                 row["reference"] = ref
                 if pg is not None:
                     row.update(ratio=_ratio(ref, pg), ratio_bound=_bound(ref, pg))
-                if pg is not None and "rows" in ref and "rows" in pg and not (ref.get("timed_out") or pg.get("timed_out")):
+                finished = pg is not None and not (ref.get("timed_out") or pg.get("timed_out"))
+                if finished and "rows" in ref and "rows" in pg:
                     row["rows_agree"] = ref["rows"] == pg["rows"]
             table[q] = row
         out[key] = table

@@ -243,9 +243,10 @@ def _write_streaming(store, folder: Path, timings: dict | None, clock=None) -> d
     The store is dumped into the input of GNU sort, through _LineSink: each piece of lines has its OWL
     cardinalities restored and its lines holding "_:" set aside (canonicalised together at the end, as
     _canonical_lines does). sort runs in the C locale (byte order, as bytes.sort; an external merge
-    sort with a bounded buffer) and writes pactgraph.nq; the merged graph is the sorted N-Quads without graph names, copies of a triple being
-    adjacent (_union_lines). The other formats are written by Oxigraph in child processes, as for a
-    small store, the JSON-LD in its expanded form (COMPACT_JSONLD_MAX).
+    sort with a bounded buffer) and writes pactgraph.nq. The merged graph is the sorted N-Quads without
+    graph names, copies of a triple being adjacent (_union_lines). The other formats are written by
+    Oxigraph in child processes, as for a small store, the JSON-LD in its expanded form
+    (COMPACT_JSONLD_MAX).
     """
     clock = clock or _Clock(timings)
     if isinstance(store, ox.Store) and next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())),
@@ -258,8 +259,8 @@ def _write_streaming(store, folder: Path, timings: dict | None, clock=None) -> d
     nq = folder / "pactgraph.nq"
     # The N-Quads go straight into sort's input (no file of them before the sorted one): sort reads
     # while they are written and sorts once they end.
-    sorting = subprocess.Popen([sort, "-u", "-S", "1G", "-T", str(folder), "-o", str(nq)], stdin=subprocess.PIPE,
-                               stderr=subprocess.PIPE, env={**os.environ, "LC_ALL": "C"})
+    sorting = subprocess.Popen([sort, "-u", "-S", "1G", "-T", str(folder), "-o", str(nq)],
+                               stdin=subprocess.PIPE, stderr=subprocess.PIPE, env={**os.environ, "LC_ALL": "C"})
     try:
         sink = _LineSink(sorting.stdin)
         try:
