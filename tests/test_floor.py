@@ -42,3 +42,15 @@ def test_a_bad_data_folder_is_one_line(tmp_path):
                                                                "PATH": "/usr/bin:/bin"})
     assert proc.returncode == 1 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert f"{tmp_path / 'bad.ttl'}:1:" in proc.stderr and "syntax error" in proc.stderr
+
+
+def test_the_validator_is_timed_without_parsing_the_files_again():
+    """As in a build, the loader's checks hand the validator what the store rewrote
+    (sources.rewritten_in): the floor's "validate" is the engine's queries, not a parse of every file."""
+    from pactgraph.project import Project
+    from pactgraph.sources import rewritten_in, source_files
+
+    project = Project(ROOT)
+    result = floor.measure(project, log=lambda *_: None)
+    assert result["quads"] > 10_000  # the project's data and its periods
+    assert rewritten_in([f.path for f in source_files(project)]) is not None
