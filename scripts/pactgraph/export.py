@@ -118,7 +118,8 @@ def canonical_quads(quads) -> list[ox.Quad]:
 def write_store(store: ox.Store, folder: Path, timings: dict | None = None) -> dict[str, int]:
     """Write every format, and the JSON-LD context, into `folder`; returns file name -> size in bytes.
 
-    `timings`, if given, gets the seconds spent in each step ("N-Quads", "Turtle", "JSON-LD", …).
+    For a store that did not come from source files; the build uses write_sources, and the tests hold
+    it to this function's bytes. `timings`, if given, gets the seconds spent in each step ("N-Quads", "Turtle", "JSON-LD", …).
 
     The dataset goes from the store to bytes in Rust (Store.dump) and stays bytes: sorting N-Quads
     lines as bytes gives the order of sorting the quads by str() (UTF-8 keeps code-point order, and

@@ -1,9 +1,10 @@
 """Python work on another core: a function run in a forked child process, its output back in a file.
 
-Python runs one thread at a time, so the build's Python-heavy steps (the exports, half of the status
-rule) run in a fork: the child sees the parent's memory (an in-memory Oxigraph store included) as it
-was, without a copy, and writes what it produces into a temporary file the parent reads when it needs
-it. Linux and macOS; where there is no fork the caller does the work itself (`available()`).
+Python runs one thread at a time, so half of the status rule runs in a fork: the child sees the
+parent's memory as it was (a page is copied only when written; the rule's child works on Python dicts,
+not on the store, which Oxigraph writes to even when reading it: D16), and writes what it produces
+into a temporary file the parent reads when it needs it. Linux and macOS; where there is no fork the
+caller does the work itself (`available()`).
 """
 
 from __future__ import annotations

@@ -9,7 +9,8 @@ per source file), its quads and the temporary folder that becomes dist/. Writes:
   and the pictures: networks and timelines per state, an overview and a matrix (pictures.py), and the
   agreements in force per year of the centre state (table.py)
 
-The JSON-LD export and its context.jsonld are written by export.write_store. See docs/publishing.md.
+The exports, the JSON-LD and its context.jsonld included, are written by export.write_sources (the build) or
+export.write_store (the same bytes from a store). See docs/publishing.md.
 """
 
 from __future__ import annotations

@@ -193,11 +193,10 @@ def load_store(files: list[SourceFile], max_nesting: int | None = None, path: Pa
     # check them with the rest, and every query reads the same answer.
     from .status import derive
 
-    if bulk:
-        derive(store, spill=periods or Path(path) / PERIODS_FILE)
-    else:
+    if not bulk:
         derive(store, copy=periods)
-    if bulk:
+    else:
+        derive(store, spill=periods or Path(path) / PERIODS_FILE)
         # The bulk loads leave their own files, which every read must merge: compacting them costs
         # 0.8 s at 1M triples and made validation 8% faster there.
         store.optimize()
